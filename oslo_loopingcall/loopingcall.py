@@ -29,7 +29,6 @@ import functools
 import math
 import numbers
 import random
-import sys
 import time
 import typing as ty
 
@@ -63,6 +62,10 @@ _DEBUG = logging.DEBUG
 #: idles after ``f`` raised, so that a function that keeps failing cannot
 #: turn the loop into a busy loop.
 DYNAMIC_FAILURE_IDLE = 1.0
+
+# The clock of run times, due times and timeouts (the eventlet hub's own
+# clock by default); one module attribute so that tests can replace it.
+_monotonic = time.monotonic
 
 IdleFor = ty.Callable[[ty.Any, float], ty.Any]
 _F = ty.TypeVar('_F', bound=ty.Callable[..., ty.Any])
@@ -154,11 +157,11 @@ class _FixedIntervalWithTimeoutPolicy(_FixedIntervalPolicy):
 
     def __init__(self, interval: float, func_name: str, timeout: float,
                  started_at: float,
-                 clock: ty.Callable[[], float] = time.monotonic) -> None:
+                 clock: ty.Callable[[], float] | None = None) -> None:
         super().__init__(interval, func_name)
         self.timeout = timeout
         self.started_at = started_at
-        self.clock = clock
+        self.clock = clock or _monotonic
 
     def __call__(self, result: ty.Any, elapsed: float) -> float:
         idle = super().__call__(result, elapsed)
@@ -223,7 +226,7 @@ class _BackOffPolicy:
     def __call__(self, success: ty.Any, elapsed: float) -> float:
         jitter = self.jitter
         if jitter is None:
-            jitter = random_jitter = 1
+            jitter = random_jitter = 1.0
         else:
             random_jitter = abs(self.rng.gauss(jitter, 0.1))
         if success:
@@ -249,7 +252,7 @@ class _BackOffPolicy:
 # -- the loop ---------------------------------------------------------------
 
 
-class _LoopThread(greenthread.GreenThread):
+class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
     """The greenthread that runs one loop.
 
     Its exit event *is* the loop's ``done`` event: whatever ends the
@@ -402,13 +405,14 @@ class LoopingCallBase:
     def _run_loop(self, idle_for: IdleFor, initial_delay: float | None,
                   stop_on_exception: bool, quiet: bool = False) -> ty.Any:
         f = self.f
+        assert f is not None  # checked by _check_start()
         kind = self._KIND
         func_name = reflection.get_callable_name(f)
         failed = getattr(idle_for, 'failed', None)
         cls = type(self)
         abort = self._abort
         is_set = abort.is_set
-        clock = time.monotonic
+        clock = _monotonic
         trace_enabled = LOG.logger.isEnabledFor
         try:
             if initial_delay:
@@ -554,7 +558,7 @@ class FixedIntervalWithTimeoutLoopingCall(LoopingCallBase):
         return self._start(
             _FixedIntervalWithTimeoutPolicy(
                 interval, reflection.get_callable_name(self.f), timeout,
-                time.monotonic()),
+                _monotonic()),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 
@@ -721,11 +725,12 @@ class RetryDecorator:
                 raise TypeError(
                     f'exceptions must be an exception class or a tuple of '
                     f'them, got {exceptions!r}')
-        self._max_retry_count = max_retry_count
-        self._inc_sleep_time = inc_sleep_time
-        self._max_sleep_time = max_sleep_time
-        self._exceptions = exceptions
-        self._retry_count = 0
+        self._max_retry_count: int = max_retry_count
+        self._inc_sleep_time: float = inc_sleep_time
+        self._max_sleep_time: float | None = max_sleep_time
+        self._exceptions: type[BaseException] | tuple[
+            type[BaseException], ...] = exceptions
+        self._retry_count: int = 0
         self._sleep_time: float = 0
 
     def __call__(self, f: _F) -> _F:

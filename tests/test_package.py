@@ -1,0 +1,75 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The package's public surface and its independence from oslo.service."""
+
+import json
+import os
+import subprocess
+import sys
+
+import oslo_loopingcall
+from oslo_loopingcall import loopingcall
+from tests import base
+
+PUBLIC = ['BackOffLoopingCall', 'DynamicLoopingCall',
+          'FixedIntervalLoopingCall', 'FixedIntervalWithTimeoutLoopingCall',
+          'LoopingCallBase', 'LoopingCallDone', 'LoopingCallTimeOut',
+          'RetryDecorator']
+
+
+class TestPublicNames(base.TestCase):
+
+    def test_module_all(self):
+        self.assertEqual(sorted(PUBLIC), sorted(loopingcall.__all__))
+
+    def test_package_root_reexports_the_module_names(self):
+        for name in PUBLIC:
+            self.assertIs(getattr(loopingcall, name),
+                          getattr(oslo_loopingcall, name), name)
+        self.assertIs(loopingcall, oslo_loopingcall.loopingcall)
+
+    def test_hierarchy(self):
+        for name in ('FixedIntervalLoopingCall',
+                     'FixedIntervalWithTimeoutLoopingCall',
+                     'DynamicLoopingCall', 'BackOffLoopingCall'):
+            self.assertTrue(issubclass(getattr(loopingcall, name),
+                                       loopingcall.LoopingCallBase), name)
+        self.assertTrue(issubclass(loopingcall.LoopingCallDone, Exception))
+        self.assertTrue(issubclass(loopingcall.LoopingCallTimeOut,
+                                   Exception))
+        self.assertFalse(issubclass(loopingcall.LoopingCallDone,
+                                    loopingcall.LoopingCallTimeOut))
+        self.assertFalse(issubclass(loopingcall.LoopingCallTimeOut,
+                                    loopingcall.LoopingCallDone))
+
+    def test_typed(self):
+        self.assertTrue(os.path.exists(os.path.join(
+            os.path.dirname(oslo_loopingcall.__file__), 'py.typed')))
+
+    def test_oslo_service_is_never_imported(self):
+        # Run in a fresh interpreter: oslo.service may be installed beside
+        # us (the parity tests import it), but using the library must not
+        # load any of it.
+        code = (
+            'import json, sys, warnings\n'
+            'warnings.simplefilter("ignore")\n'
+            'import oslo_loopingcall\n'
+            'from oslo_loopingcall import fixture, loopingcall\n'
+            'r = loopingcall.RetryDecorator()(lambda: 1)()\n'
+            't = loopingcall.FixedIntervalLoopingCall(lambda: 1)\n'
+            't.start(0.01); t.stop(); t.wait()\n'
+            'print(json.dumps(sorted(m for m in sys.modules\n'
+            '                        if m.startswith("oslo_service"))))\n')
+        out = subprocess.run([sys.executable, '-c', code], check=True,
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual([], json.loads(out.stdout))
