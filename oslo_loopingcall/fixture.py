@@ -14,11 +14,21 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import logging
+import math
+import random
+import typing as ty
 from unittest import mock
 
 import fixtures
 
-__all__ = ['SleepFixture']
+from oslo_loopingcall import loopingcall
+
+__all__ = ['IdleRecord', 'SleepFixture', 'VirtualTimeFixture']
+
+LOG = logging.getLogger(__name__)
 
 
 class SleepFixture(fixtures.Fixture):
@@ -54,3 +64,255 @@ class SleepFixture(fixtures.Fixture):
         # written against either behave the same.
         self.mock_wait = self.useFixture(fixtures.MockPatch(
             'oslo_utils.eventletutils.EventletEvent.wait')).mock
+
+
+class IdleRecord(ty.NamedTuple):
+    """One idle period a looping call asked for under virtual time."""
+
+    #: The looping call (for :class:`~oslo_loopingcall.loopingcall.
+    #: RetryDecorator`, the internal DynamicLoopingCall of that call).
+    loop: loopingcall.LoopingCallBase
+    #: Virtual time at which the idle period began.
+    at: float
+    #: Seconds asked for, exactly as the idle policy returned them.
+    seconds: float
+
+
+class _PinnedRandom(random.Random):
+    """A random source whose ``gauss()`` is a constant."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(0)
+        self.value = value
+
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
+        return self.value
+
+
+class _Sleeper:
+    __slots__ = ('deadline', 'greenlet', 'loop', 'due', 'waiting')
+
+    def __init__(self, deadline: float, greenlet: ty.Any,
+                 loop: loopingcall.LoopingCallBase) -> None:
+        self.deadline = deadline
+        self.greenlet = greenlet
+        self.loop = loop
+        self.due = False
+        self.waiting = False
+
+
+_WAKE = object()
+
+
+class VirtualTimeFixture(fixtures.Fixture):
+    """Run looping calls on a virtual clock, recording every idle period.
+
+    While the fixture is active, every looping call started (all four
+    kinds, :class:`~oslo_loopingcall.loopingcall.RetryDecorator` retries,
+    initial delays) idles in virtual time: nothing really sleeps, the
+    virtual monotonic clock moves by exactly the idle time asked for, run
+    times and timeouts are measured on it, and each idle period is recorded
+    (:attr:`records`, :attr:`idle_times`, :meth:`idle_times_of`).
+
+    With ``autojump=True`` (the default) the clock jumps to the next due
+    time as soon as every looping call under the fixture is idle, so a loop
+    with a 60 s interval and a 300 s timeout finishes at once. With
+    ``autojump=False`` the clock only moves when the test calls
+    :meth:`advance`, which makes it possible to look at the state of things
+    at a given virtual instant.
+
+    A function can simulate a slow run with :meth:`spend`. BackOff jitter is
+    random unless pinned with ``jitter`` (the value ``gauss()`` returns).
+
+    Looping calls still running at cleanup are stopped, waited for, and
+    reported in :attr:`leftover` and in a WARNING log record.
+
+    Example::
+
+        def test_schedule(self):
+            clock = self.useFixture(fixture.VirtualTimeFixture())
+            timer = loopingcall.FixedIntervalWithTimeoutLoopingCall(poll)
+            self.assertRaises(loopingcall.LoopingCallTimeOut,
+                              timer.start(60, timeout=300).wait)
+            self.assertEqual([60] * 6, clock.idle_times)
+            self.assertEqual(360, clock.now())
+
+    :param start: the virtual time when the fixture starts, in seconds.
+    :param autojump: whether the clock jumps to the next due time when
+        every looping call is idle.
+    :param jitter: if not None, the factor ``gauss()`` returns for
+        :class:`~oslo_loopingcall.loopingcall.BackOffLoopingCall`.
+    """
+
+    #: Idle periods asked for while active, in order.
+    records: list[IdleRecord]
+    #: Looping calls found still running at cleanup (then stopped).
+    leftover: list[loopingcall.LoopingCallBase]
+
+    def __init__(self, start: float = 0.0, autojump: bool = True,
+                 jitter: float | None = None) -> None:
+        super().__init__()
+        if not isinstance(start, (int, float)) or not math.isfinite(start):
+            raise ValueError(f'start must be a finite number, got {start!r}')
+        self._start_time = float(start)
+        self.autojump = autojump
+        self.jitter = jitter
+
+    def _setUp(self) -> None:
+        if loopingcall._virtual_time is not None:
+            raise RuntimeError('a VirtualTimeFixture is already active')
+        self._now = self._start_time
+        self.records = []
+        self.leftover = []
+        self._sleepers: list[tuple[float, int, _Sleeper]] = []
+        self._seq = itertools.count()
+        self._running: dict[loopingcall.LoopingCallBase, int] = {}
+        self._active = 0
+        self._jump_scheduled = False
+        loopingcall._virtual_time = self
+        self.addCleanup(self._cleanup)
+
+    # -- public API ---------------------------------------------------------
+
+    def now(self) -> float:
+        """The virtual monotonic time, in seconds."""
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward, waking every loop that becomes due.
+
+        The woken loops run as soon as the caller yields (for example in
+        ``wait()``).
+        """
+        if not isinstance(seconds, (int, float)) or not (
+                seconds >= 0 and math.isfinite(seconds)):
+            raise ValueError(
+                f'seconds must be a finite number >= 0, got {seconds!r}')
+        self._now += seconds
+        self._wake_due()
+
+    def spend(self, seconds: float) -> None:
+        """Simulate ``seconds`` of run time; call it from inside ``f``."""
+        self.advance(seconds)
+
+    @property
+    def idle_times(self) -> list[float]:
+        """Every idle time asked for while active, in order."""
+        return [record.seconds for record in self.records]
+
+    def idle_times_of(self, loop: loopingcall.LoopingCallBase
+                      ) -> list[float]:
+        """The idle times one looping call asked for, in order."""
+        return [record.seconds for record in self.records
+                if record.loop is loop]
+
+    # -- hooks called by the looping calls ----------------------------------
+
+    def _rng(self, rng: random.Random) -> random.Random:
+        return rng if self.jitter is None else _PinnedRandom(self.jitter)
+
+    def _loop_started(self, loop: loopingcall.LoopingCallBase) -> None:
+        self._running[loop] = self._running.get(loop, 0) + 1
+        self._active += 1
+
+    def _loop_finished(self, loop: loopingcall.LoopingCallBase) -> None:
+        count = self._running.pop(loop, 1) - 1
+        if count:
+            self._running[loop] = count
+        self._active -= 1
+        self._schedule_jump()
+
+    def _sleep(self, loop: loopingcall.LoopingCallBase,
+               timeout: float) -> None:
+        self.records.append(IdleRecord(loop, self._now, timeout))
+        abort = loop._abort
+        if abort.is_set():
+            return
+        sleeper = _Sleeper(self._now + max(timeout, 0), _current(), loop)
+        heapq.heappush(self._sleepers,
+                       (sleeper.deadline, next(self._seq), sleeper))
+        self._active -= 1
+        try:
+            self._schedule_jump()
+            while not sleeper.due and not abort.is_set():
+                sleeper.waiting = True
+                try:
+                    # Woken by stop() (the abort event) or by _resume().
+                    abort._event.wait()
+                finally:
+                    sleeper.waiting = False
+        finally:
+            sleeper.due = True
+            self._active += 1
+
+    # -- scheduling ---------------------------------------------------------
+
+    def _schedule_jump(self) -> None:
+        if self.autojump and not self._jump_scheduled:
+            self._jump_scheduled = True
+            # Jump from the hub, after every greenthread that is ready now
+            # has run: only then is it known whether all loops are idle.
+            _hub().schedule_call_global(0, self._jump)
+
+    def _jump(self) -> None:
+        self._jump_scheduled = False
+        if self._active > 0:
+            return
+        self._drop_finished()
+        if self._sleepers:
+            self._now = max(self._now, self._sleepers[0][0])
+            self._wake_due()
+
+    def _drop_finished(self) -> None:
+        while self._sleepers and self._sleepers[0][2].due:
+            heapq.heappop(self._sleepers)
+
+    def _wake_due(self) -> None:
+        hub = _hub()
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            sleeper = heapq.heappop(self._sleepers)[2]
+            if not sleeper.due:
+                sleeper.due = True
+                hub.schedule_call_global(0, self._resume, sleeper)
+
+    @staticmethod
+    def _resume(sleeper: _Sleeper) -> None:
+        # Only switch into a greenthread still parked in its sleep: one
+        # that stop() already woke has moved on.
+        if sleeper.waiting:
+            sleeper.greenlet.switch(_WAKE)
+
+    def _cleanup(self) -> None:
+        try:
+            self.leftover = [loop for loop in self._running
+                             if loop._thread is not None]
+            for loop in self.leftover:
+                loop.stop()
+            for loop in self.leftover:
+                try:
+                    with _timeout(5):
+                        loop.wait()
+                except BaseException:  # noqa: B902 - only reporting here
+                    pass
+            if self.leftover:
+                LOG.warning(
+                    'VirtualTimeFixture stopped %d looping call(s) still '
+                    'running at cleanup: %s', len(self.leftover),
+                    ', '.join(repr(loop) for loop in self.leftover))
+        finally:
+            loopingcall._virtual_time = None
+
+
+def _current() -> ty.Any:
+    import greenlet
+    return greenlet.getcurrent()
+
+
+def _hub() -> ty.Any:
+    from eventlet import hubs
+    return hubs.get_hub()
+
+
+def _timeout(seconds: float) -> ty.Any:
+    import eventlet
+    return eventlet.Timeout(seconds)

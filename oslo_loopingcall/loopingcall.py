@@ -67,8 +67,18 @@ DYNAMIC_FAILURE_IDLE = 1.0
 # clock by default); one module attribute so that tests can replace it.
 _monotonic = time.monotonic
 
+# The active oslo_loopingcall.fixture.VirtualTimeFixture, if any: loops
+# started while it is set read its clock and sleep in its virtual time.
+_virtual_time: ty.Any = None
+
 IdleFor = ty.Callable[[ty.Any, float], ty.Any]
 _F = ty.TypeVar('_F', bound=ty.Callable[..., ty.Any])
+
+
+def _clock() -> ty.Callable[[], float]:
+    """The monotonic clock loops started now run on."""
+    virtual_time = _virtual_time
+    return _monotonic if virtual_time is None else virtual_time.now
 
 
 class LoopingCallDone(Exception):
@@ -161,7 +171,7 @@ class _FixedIntervalWithTimeoutPolicy(_FixedIntervalPolicy):
         super().__init__(interval, func_name)
         self.timeout = timeout
         self.started_at = started_at
-        self.clock = clock or _monotonic
+        self.clock = clock or _clock()
 
     def __call__(self, result: ty.Any, elapsed: float) -> float:
         idle = super().__call__(result, elapsed)
@@ -350,7 +360,11 @@ class LoopingCallBase:
 
     def _sleep(self, timeout: float) -> None:
         """Idle for ``timeout`` seconds, or until :meth:`stop` is called."""
-        self._abort.wait(timeout if timeout > 0 else 0)
+        virtual_time = _virtual_time
+        if virtual_time is not None:
+            virtual_time._sleep(self, timeout)
+        else:
+            self._abort.wait(timeout if timeout > 0 else 0)
 
     def _elapsed(self, watch: timeutils.StopWatch) -> float:
         """Return the run time measured by ``watch``."""
@@ -412,7 +426,12 @@ class LoopingCallBase:
         cls = type(self)
         abort = self._abort
         is_set = abort.is_set
-        clock = _monotonic
+        virtual_time = _virtual_time
+        if virtual_time is None:
+            clock = _monotonic
+        else:
+            clock = virtual_time.now
+            virtual_time._loop_started(self)
         trace_enabled = LOG.logger.isEnabledFor
         try:
             if initial_delay:
@@ -457,7 +476,8 @@ class LoopingCallBase:
                               'for %(idle).02f seconds',
                               {'func_name': func_name, 'idle': idle,
                                'kind': kind})
-                if (fast_elapsed and cls._sleep is _BASE_SLEEP and
+                if (fast_elapsed and virtual_time is None and
+                        cls._sleep is _BASE_SLEEP and
                         _EventletEvent.wait is _BASE_EVENT_WAIT and
                         not self.__dict__.get('_sleep')):
                     # Fast path, taken only while no test has patched a
@@ -485,6 +505,9 @@ class LoopingCallBase:
                           {'kind': kind, 'func_name': func_name},
                           exc_info=True)
             raise
+        finally:
+            if virtual_time is not None:
+                virtual_time._loop_finished(self)
         return True
 
 
@@ -558,7 +581,7 @@ class FixedIntervalWithTimeoutLoopingCall(LoopingCallBase):
         return self._start(
             _FixedIntervalWithTimeoutPolicy(
                 interval, reflection.get_callable_name(self.f), timeout,
-                _monotonic()),
+                _clock()()),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 
@@ -659,8 +682,11 @@ class BackOffLoopingCall(LoopingCallBase):
         _check_number('max_interval', max_interval, allow_inf=True)
         _check_number('jitter', jitter, minimum=None, allow_none=True)
         _check_number('min_interval', min_interval)
+        rng = self._RNG
+        if _virtual_time is not None:
+            rng = _virtual_time._rng(rng)
         policy = _BackOffPolicy(starting_interval, timeout, max_interval,
-                                jitter, min_interval, self._RNG)
+                                jitter, min_interval, rng)
         event = self._start(policy, initial_delay=initial_delay)
         self._policy = policy
         return event
