@@ -158,9 +158,13 @@ class VirtualTimeFixture(fixtures.Fixture):
         self.autojump = autojump
         self.jitter = jitter
 
-    def _setUp(self) -> None:
+    def setUp(self) -> None:
+        # Checked before fixtures' own setUp, which would wrap the error.
         if loopingcall._virtual_time is not None:
             raise RuntimeError('a VirtualTimeFixture is already active')
+        super().setUp()
+
+    def _setUp(self) -> None:
         self._now = self._start_time
         self.records = []
         self.leftover = []
