@@ -32,14 +32,12 @@ import random
 import time
 import typing as ty
 
-from eventlet import greenthread
-from eventlet import hubs
-import greenlet
 from oslo_log import log as logging
-from oslo_utils import eventletutils
 from oslo_utils import excutils
 from oslo_utils import reflection
 from oslo_utils import timeutils
+
+from oslo_loopingcall import backend as _backends
 
 __all__ = [
     'BackOffLoopingCall',
@@ -262,50 +260,12 @@ class _BackOffPolicy:
 # -- the loop ---------------------------------------------------------------
 
 
-class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
-    """The greenthread that runs one loop.
-
-    Its exit event *is* the loop's ``done`` event: whatever ends the
-    greenthread (a result, an exception, a ``kill()`` before or during the
-    run) resolves ``done``, so no waiter can hang, and a start costs no
-    extra event or link callback.
-    """
-
-    def __init__(self, parent: greenlet.greenlet,
-                 loop: LoopingCallBase) -> None:
-        super().__init__(parent)
-        self._loop: LoopingCallBase | None = loop
-
-    def main(self, function: ty.Callable[..., ty.Any], args: ty.Any,
-             kwargs: ty.Any) -> None:
-        try:
-            result = function(*args, **kwargs)
-        except BaseException as exc:
-            self._release()
-            self._exit_event.send_exception(type(exc), exc, exc.__traceback__)
-            self._resolve_links()
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                # As for any greenthread: the hub hands these on to the
-                # main greenlet.
-                raise
-        else:
-            self._release()
-            self._exit_event.send(result)
-            self._resolve_links()
-
-    def _release(self) -> None:
-        # Cleared before ``done`` fires, so start() works as soon as
-        # wait() returns.
-        loop, self._loop = self._loop, None
-        if loop is not None and loop._thread is self:
-            loop._thread = None
-
-
 class LoopingCallBase:
     """Base class of the looping calls: runs ``f(*args, **kw)`` in a loop.
 
-    The loop runs in its own greenthread; :meth:`wait` (or the event that
-    ``start()`` returns, also :attr:`done`) gives its result: the
+    The loop runs in its own greenthread (or, in native-thread mode, its
+    own thread: see :mod:`oslo_loopingcall.backend`); :meth:`wait` (or the
+    event that ``start()`` returns, also :attr:`done`) gives its result: the
     ``retvalue`` of a :class:`LoopingCallDone` raised by ``f``, ``True``
     after :meth:`stop`, or the exception that ended the loop.
 
@@ -327,9 +287,10 @@ class LoopingCallBase:
         self.args = args
         self.kw = kw
         self.f = f
-        self._thread: greenthread.GreenThread | None = None
+        self._thread: ty.Any = None
         self.done: ty.Any = None
-        self._abort = eventletutils.EventletEvent()
+        self._backend = _backends._get()
+        self._abort = self._backend.new_abort()
 
     @property
     def _running(self) -> bool:
@@ -343,7 +304,7 @@ class LoopingCallBase:
         raised). Stopping twice, or a loop that has ended, is harmless.
         """
         if self._running:
-            self._abort.set()
+            self._backend.stop(self)
 
     def wait(self) -> ty.Any:
         """Block until the loop ends; return its result or raise its error.
@@ -352,11 +313,11 @@ class LoopingCallBase:
             could never return.
         """
         thread = self._thread
-        if thread is not None and thread is greenlet.getcurrent():
+        if thread is not None and thread is self._backend.current():
             raise RuntimeError(
                 'wait() called from inside the looping call it waits for; '
                 'raise LoopingCallDone or call stop() instead')
-        return self.done.wait()
+        return self._backend.wait(self)
 
     def _sleep(self, timeout: float) -> None:
         """Idle for ``timeout`` seconds, or until :meth:`stop` is called."""
@@ -389,15 +350,18 @@ class LoopingCallBase:
         if self._thread is not None:
             raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
         self._check_start(initial_delay)
-        self._abort.clear()
-        hub = hubs.get_hub()
-        thread = _LoopThread(hub.greenlet, self)
-        hub.schedule_call_global(
-            0, thread.switch, self._run_loop,
-            (idle_for, initial_delay, stop_on_exception), {})
-        self._thread = thread
-        self.done = thread._exit_event
+        self._prepare(_backends._use())
+        self._backend.spawn(self, (idle_for, initial_delay, stop_on_exception))
         return self.done
+
+    def _prepare(self, backend: ty.Any) -> None:
+        # A loop built before the mode was chosen gets the right kind of
+        # abort flag when it starts.
+        if self._backend is not backend:
+            self._backend = backend
+            self._abort = backend.new_abort()
+        else:
+            self._abort.clear()
 
     def _check_start(self, initial_delay: ty.Any) -> None:
         if not callable(self.f):
@@ -413,19 +377,25 @@ class LoopingCallBase:
         caller's to handle.
         """
         self._check_start(None)
-        self._abort.clear()
+        self._prepare(_backends._use())
         return self._run_loop(idle_for, None, stop_on_exception, quiet=True)
 
-    def _run_loop(self, idle_for: IdleFor, initial_delay: float | None,
-                  stop_on_exception: bool, quiet: bool = False) -> ty.Any:
+    def _run_loop(self, idle_for: IdleFor, initial_delay: float | None = None,
+                  stop_on_exception: bool = True,
+                  quiet: bool = False) -> ty.Any:
         f = self.f
         assert f is not None  # checked by _check_start()
         kind = self._KIND
         func_name = reflection.get_callable_name(f)
         failed = getattr(idle_for, 'failed', None)
         cls = type(self)
+        backend = self._backend
         abort = self._abort
         is_set = abort.is_set
+        abort_type = type(abort)
+        base_wait = backend.base_wait
+        fast_wait = backend.fast_wait(abort)
+        not_failures = backend.exit_exceptions
         virtual_time = _virtual_time
         if virtual_time is None:
             clock = _monotonic
@@ -478,25 +448,24 @@ class LoopingCallBase:
                                'kind': kind})
                 if (fast_elapsed and virtual_time is None and
                         cls._sleep is _BASE_SLEEP and
-                        _EventletEvent.wait is _BASE_EVENT_WAIT and
+                        abort_type.wait is base_wait and
                         not self.__dict__.get('_sleep')):
                     # Fast path, taken only while no test has patched a
-                    # sleep or timing seam: wait on the abort event's own
-                    # eventlet Event. It wakes on stop() like
-                    # EventletEvent.wait(), without throwing a Timeout into
-                    # the greenthread on every period, and it sleeps until
-                    # the due time (``idle`` minus how late this run
-                    # started). A patched seam sees the exact idle time.
+                    # sleep or timing seam (_sleep, _elapsed, the abort
+                    # flag's wait): the backend's cheapest wait that stop()
+                    # interrupts, until the due time (``idle`` minus how
+                    # late this run started). A patched seam sees the
+                    # exact idle time instead.
                     wake = ended + idle - (started - wake)
                     if wake < ended:
                         wake = ended
-                    abort._event.wait(wake - ended)
+                    fast_wait(wake - ended)
                 else:
                     self._sleep(idle)
                     wake = clock()
         except LoopingCallDone as done:
             return done.retvalue
-        except (greenlet.GreenletExit, KeyboardInterrupt, SystemExit):
+        except not_failures:
             # A kill or an interpreter exit, not a failure of f.
             raise
         except BaseException:
@@ -513,8 +482,6 @@ class LoopingCallBase:
 
 _BASE_SLEEP = LoopingCallBase._sleep
 _BASE_ELAPSED = LoopingCallBase._elapsed
-_EventletEvent = eventletutils.EventletEvent
-_BASE_EVENT_WAIT = eventletutils.EventletEvent.wait
 
 
 class FixedIntervalLoopingCall(LoopingCallBase):

@@ -1,0 +1,141 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Choosing how looping calls run: eventlet greenthreads or native threads.
+
+The mode is chosen once per process, before the first looping call starts:
+
+* the environment variable ``OSLO_LOOPINGCALL_BACKEND`` (``eventlet`` or
+  ``threading``), read when :mod:`oslo_loopingcall` is imported;
+* or :func:`set_backend`, called before the first looping call starts;
+* otherwise, if oslo.service is loaded and its backend was initialised to
+  ``threading``, that choice is followed;
+* otherwise ``eventlet``.
+
+Changing the mode once a looping call has started raises
+:class:`RuntimeError` rather than leaving loops of two kinds to deadlock
+on each other.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+import typing as ty
+
+__all__ = ['BACKENDS', 'ENV_VAR', 'get_backend', 'set_backend']
+
+#: The environment variable read at import time.
+ENV_VAR = 'OSLO_LOOPINGCALL_BACKEND'
+#: The modes there are.
+BACKENDS = ('eventlet', 'threading')
+
+_MODULES = {'eventlet': 'oslo_loopingcall._eventlet',
+            'threading': 'oslo_loopingcall._threading'}
+
+_lock = threading.Lock()
+_chosen: str | None = None
+_backend: ty.Any = None
+_in_use = False
+
+
+def _check_name(name: ty.Any, source: str) -> str:
+    if name not in BACKENDS:
+        raise ValueError(
+            f'{source} must be one of {", ".join(BACKENDS)}, got {name!r}')
+    return ty.cast(str, name)
+
+
+def _from_environment() -> str | None:
+    value = os.environ.get(ENV_VAR)
+    if value is None or value == '':
+        return None
+    return _check_name(value.strip().lower(), ENV_VAR)
+
+
+def _oslo_service_choice() -> str | None:
+    # Only look: importing oslo.service is not ours to do.
+    module = sys.modules.get('oslo_service.backend')
+    kind = getattr(module, '_cached_backend_type', None)
+    value = getattr(kind, 'value', None)
+    return value if value in BACKENDS else None
+
+
+def set_backend(name: str) -> None:
+    """Choose how looping calls run: ``'eventlet'`` or ``'threading'``.
+
+    Call it once, before the first looping call starts (for example where
+    the service chooses its oslo.service backend). Choosing the mode already
+    in force is harmless.
+
+    :raises ValueError: for an unknown name.
+    :raises RuntimeError: if looping calls already run in the other mode.
+    """
+    global _chosen, _backend
+    _check_name(name, 'backend')
+    with _lock:
+        current = _backend.name if _backend is not None else _chosen
+        if _in_use and current != name:
+            raise RuntimeError(
+                f'looping calls already run on the {current!r} backend: '
+                f'choose {name!r} before the first looping call starts')
+        _chosen = name
+        if _backend is not None and _backend.name != name:
+            _backend = None
+
+
+def get_backend() -> str:
+    """The name of the mode looping calls run (or will run) in."""
+    return ty.cast(str, _get().name)
+
+
+def _get() -> ty.Any:
+    """The backend object, resolving the default on first use."""
+    backend = _backend
+    if backend is None:
+        backend = _resolve()
+    return backend
+
+
+def _resolve() -> ty.Any:
+    global _backend
+    with _lock:
+        if _backend is None:
+            name = _chosen or _oslo_service_choice() or 'eventlet'
+            _backend = importlib.import_module(_MODULES[name]).BACKEND
+        return _backend
+
+
+def _use() -> ty.Any:
+    """The backend object for a loop that starts now."""
+    global _in_use
+    backend = _backend
+    if backend is None:
+        backend = _resolve()
+    _in_use = True
+    return backend
+
+
+def _switch(name: str | None) -> str | None:
+    """Switch modes regardless of use (for tests); return the old choice."""
+    global _chosen, _backend, _in_use
+    with _lock:
+        previous = _backend.name if _backend is not None else _chosen
+        _chosen = name
+        _backend = None
+        _in_use = False
+    return previous
+
+
+_chosen = _from_environment()
