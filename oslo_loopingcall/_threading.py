@@ -21,10 +21,7 @@ import threading
 import types
 import typing as ty
 
-from oslo_utils import reflection
-
-if ty.TYPE_CHECKING:
-    from oslo_loopingcall import loopingcall
+from oslo_loopingcall import loopingcall
 
 # Serialises start() and the end of a loop, so that two threads cannot
 # both start one loop, and a loop ending never races a restart.
@@ -99,7 +96,7 @@ class ThreadingBackend:
         done = ThreadDone()
         thread = threading.Thread(
             target=self._main, args=(loop, done, args), daemon=True,
-            name='loopingcall:' + reflection.get_callable_name(loop.f))
+            name='loopingcall:' + loopingcall._callable_name(loop.f))
         # Published before the thread runs: a loop that ends at once must
         # find itself in ``_thread`` to clear it.
         loop._thread = thread

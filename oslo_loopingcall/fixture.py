@@ -24,6 +24,7 @@ from unittest import mock
 
 import fixtures
 
+from oslo_loopingcall import backend
 from oslo_loopingcall import loopingcall
 
 __all__ = ['IdleRecord', 'SleepFixture', 'VirtualTimeFixture']
@@ -38,6 +39,9 @@ class SleepFixture(fixtures.Fixture):
     without actually incurring wall clock time for sleeping: every idle
     period of every looping call and :class:`RetryDecorator` returns at
     once.
+
+    In native-thread mode the same mock replaces the ``wait()`` of the
+    loops' abort flags instead (``threading.Event`` itself is untouched).
 
     The mock for the ``wait()`` is accessible via the fixture's
     ``mock_wait`` attribute; each idle period (initial delays included) is
@@ -60,17 +64,21 @@ class SleepFixture(fixtures.Fixture):
     mock_wait: mock.MagicMock
 
     def _setUp(self) -> None:
-        # The same patch as oslo_service.fixture.SleepFixture, so tests
-        # written against either behave the same.
-        self.mock_wait = self.useFixture(fixtures.MockPatch(
-            'oslo_utils.eventletutils.EventletEvent.wait')).mock
+        if backend.get_backend() == 'threading':
+            target = 'oslo_loopingcall._threading.ThreadAbort.wait'
+        else:
+            # The same patch as oslo_service.fixture.SleepFixture, so tests
+            # written against either behave the same.
+            target = 'oslo_utils.eventletutils.EventletEvent.wait'
+        self.mock_wait = self.useFixture(fixtures.MockPatch(target)).mock
 
 
 class IdleRecord(ty.NamedTuple):
     """One idle period a looping call asked for under virtual time."""
 
-    #: The looping call (for :class:`~oslo_loopingcall.loopingcall.
-    #: RetryDecorator`, the internal DynamicLoopingCall of that call).
+    #: The looping call (for a
+    #: :class:`~oslo_loopingcall.loopingcall.RetryDecorator`,
+    #: the internal DynamicLoopingCall of that call).
     loop: loopingcall.LoopingCallBase
     #: Virtual time at which the idle period began.
     at: float
@@ -159,6 +167,7 @@ class VirtualTimeFixture(fixtures.Fixture):
         self.jitter = jitter
 
     def setUp(self) -> None:
+        """Activate the virtual clock (only one may be active at a time)."""
         # Checked before fixtures' own setUp, which would wrap the error.
         if loopingcall._virtual_time is not None:
             raise RuntimeError('a VirtualTimeFixture is already active')

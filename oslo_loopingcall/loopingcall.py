@@ -14,14 +14,15 @@
 
 This module is a drop-in replacement for ``oslo_service.loopingcall``: the
 same classes, signatures, defaults, log messages and test seams.
-
-Shape: :class:`LoopingCallBase` owns the loop (spawning, sleeping, timing,
-logging, delivering the result through an eventlet ``Event``). Each concrete
-looping call only supplies an *idle policy*: a small callable object that,
-given the last result of ``f`` and the time ``f`` took, returns how many
-seconds to idle before the next run. The policies are plain objects
-(``_FixedIntervalPolicy`` and friends) and can be exercised on their own.
 """
+
+# Shape: LoopingCallBase owns the loop (spawning, sleeping, timing, logging,
+# delivering the result). Each concrete looping call only supplies an idle
+# policy: a small callable object that, given the last result of f and the
+# time f took, returns how many seconds to idle before the next run. The
+# policies (_FixedIntervalPolicy and friends) are tested on their own. How
+# loops are spawned, sleep and are woken is the backend's business
+# (oslo_loopingcall.backend).
 
 from __future__ import annotations
 
@@ -71,6 +72,16 @@ _virtual_time: ty.Any = None
 
 IdleFor = ty.Callable[[ty.Any, float], ty.Any]
 _F = ty.TypeVar('_F', bound=ty.Callable[..., ty.Any])
+
+
+def _callable_name(f: ty.Any) -> str:
+    """The name logs give ``f``: oslo.utils' name, as the reference's."""
+    try:
+        return reflection.get_callable_name(f)
+    except (TypeError, AttributeError):
+        # Callables oslo.utils cannot name (e.g. a function whose
+        # __module__ is None) must not stop a loop from starting.
+        return getattr(f, '__qualname__', None) or repr(f)
 
 
 def _clock() -> ty.Callable[[], float]:
@@ -288,6 +299,8 @@ class LoopingCallBase:
         self.kw = kw
         self.f = f
         self._thread: ty.Any = None
+        #: The done event of the current or last run (what ``start()``
+        #: returns); None before the first ``start()``.
         self.done: ty.Any = None
         self._backend = _backends._get()
         self._abort = self._backend.new_abort()
@@ -386,7 +399,7 @@ class LoopingCallBase:
         f = self.f
         assert f is not None  # checked by _check_start()
         kind = self._KIND
-        func_name = reflection.get_callable_name(f)
+        func_name = _callable_name(f)
         failed = getattr(idle_for, 'failed', None)
         cls = type(self)
         backend = self._backend
@@ -412,7 +425,8 @@ class LoopingCallBase:
             # granularity) from adding up into drift.
             wake = clock()
             while not is_set():
-                fast_elapsed = cls._elapsed is _BASE_ELAPSED
+                fast_elapsed = (cls._elapsed is _BASE_ELAPSED and
+                                '_elapsed' not in self.__dict__)
                 if fast_elapsed:
                     started = clock()
                 else:
@@ -514,7 +528,7 @@ class FixedIntervalLoopingCall(LoopingCallBase):
         _check_number('interval', interval)
         return self._start(
             _FixedIntervalPolicy(interval,
-                                 reflection.get_callable_name(self.f)),
+                                 _callable_name(self.f)),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 
@@ -547,7 +561,7 @@ class FixedIntervalWithTimeoutLoopingCall(LoopingCallBase):
         _check_number('timeout', timeout, minimum=None, allow_inf=True)
         return self._start(
             _FixedIntervalWithTimeoutPolicy(
-                interval, reflection.get_callable_name(self.f), timeout,
+                interval, _callable_name(self.f), timeout,
                 _clock()()),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
@@ -592,14 +606,15 @@ class BackOffLoopingCall(LoopingCallBase):
     """Run a method in a loop with backoff on error.
 
     The passed in function should return True (no error, return to
-    initial_interval), False (error, start backing off), or raise
+    ``starting_interval``), False (error, start backing off), or raise
     LoopingCallDone(retvalue=None) (quit looping, return retvalue if set).
 
     When there is an error, the call will backoff on each failure. The
     backoff will be equal to double the previous base interval times some
-    jitter. If a backoff would put it over the timeout, it halts immediately,
-    so the call will never take more than timeout, but may and likely will
-    take less time.
+    jitter. If the time spent failing plus the next backoff would exceed
+    ``timeout``, the loop ends at once with :class:`LoopingCallTimeOut`, so
+    it spends at most ``timeout`` seconds failing (plus the run time of its
+    last attempt).
 
     When the function return value is True or False, the interval will be
     multiplied by a random jitter. If jitter is None, there will be no
@@ -674,7 +689,7 @@ class RetryDecorator:
     ``_sleep_time`` report the most recent call.
     """
 
-    def __init__(self, max_retry_count: int = -1,
+    def __init__(self, max_retry_count: float = -1,
                  inc_sleep_time: float = 10,
                  max_sleep_time: float | None = 60,
                  exceptions: type[BaseException] | tuple[
@@ -698,14 +713,15 @@ class RetryDecorator:
             be triggered.
         :raises TypeError, ValueError: on a bad argument.
         """
-        if isinstance(max_retry_count, bool) or not isinstance(
-                max_retry_count, numbers.Integral):
+        _check_number('max_retry_count', max_retry_count, minimum=None)
+        if max_retry_count != int(max_retry_count):
+            # 3.0 counts as 3 (the reference accepts it); 1.5 is a mistake.
             raise TypeError(
-                f'max_retry_count must be an integer, got '
+                f'max_retry_count must be a whole number, got '
                 f'{max_retry_count!r}')
-        if max_retry_count < -1:
+        if max_retry_count < 0 and max_retry_count != -1:
             raise ValueError(
-                f'max_retry_count must be -1 (retry forever) or greater, '
+                f'max_retry_count must be -1 (retry forever) or at least 0, '
                 f'got {max_retry_count!r}')
         _check_number('inc_sleep_time', inc_sleep_time)
         _check_number('max_sleep_time', max_sleep_time, allow_none=True,
@@ -718,7 +734,7 @@ class RetryDecorator:
                 raise TypeError(
                     f'exceptions must be an exception class or a tuple of '
                     f'them, got {exceptions!r}')
-        self._max_retry_count: int = max_retry_count
+        self._max_retry_count: float = max_retry_count
         self._inc_sleep_time: float = inc_sleep_time
         self._max_sleep_time: float | None = max_sleep_time
         self._exceptions: type[BaseException] | tuple[
@@ -727,7 +743,7 @@ class RetryDecorator:
         self._sleep_time: float = 0
 
     def __call__(self, f: _F) -> _F:
-        func_name = reflection.get_callable_name(f)
+        func_name = _callable_name(f)
 
         @functools.wraps(f)
         def func(*args: ty.Any, **kwargs: ty.Any) -> ty.Any:
@@ -744,13 +760,19 @@ class RetryDecorator:
                 attempt = _RetryAttempt(self, f, func_name, args, kwargs)
                 attempt.failed()
                 attempt.pending = True
-                loop = DynamicLoopingCall(attempt)
+                loop = self._create_dynamic_looping_call(attempt)
                 return loop._run_inline(
                     _DynamicPolicy(self._max_sleep_time))
             except LoopingCallDone as done:
                 return done.retvalue
 
         return ty.cast(_F, func)
+
+    def _create_dynamic_looping_call(self, func: ty.Callable[..., ty.Any],
+                                     *args: ty.Any, **kwargs: ty.Any
+                                     ) -> DynamicLoopingCall:
+        """The DynamicLoopingCall that runs the retries of one call."""
+        return DynamicLoopingCall(func, *args, **kwargs)
 
 
 class _RetryAttempt:
