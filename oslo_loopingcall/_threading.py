@@ -101,6 +101,9 @@ class ThreadingBackend:
         # find itself in ``_thread`` to clear it.
         loop._thread = thread
         loop.done = done
+        virtual_time = loopingcall._virtual_time
+        if virtual_time is not None:
+            virtual_time._loop_spawning(loop)
         thread.start()
 
     @staticmethod

@@ -14,11 +14,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
 import math
 import random
+import threading
 import typing as ty
 from unittest import mock
 
@@ -27,7 +29,8 @@ import fixtures
 from oslo_loopingcall import backend
 from oslo_loopingcall import loopingcall
 
-__all__ = ['IdleRecord', 'SleepFixture', 'VirtualTimeFixture']
+__all__ = ['BackendFixture', 'IdleRecord', 'SleepFixture',
+           'VirtualTimeFixture']
 
 LOG = logging.getLogger(__name__)
 
@@ -111,6 +114,11 @@ class _Sleeper:
 
 _WAKE = object()
 
+#: How often (real seconds) a loop parked in virtual time in native-thread
+#: mode checks whether it was stopped: stop() sets the loop's own abort
+#: flag, which the fixture cannot wait on together with its condition.
+_THREAD_POLL = 0.002
+
 
 class VirtualTimeFixture(fixtures.Fixture):
     """Run looping calls on a virtual clock, recording every idle period.
@@ -120,14 +128,20 @@ class VirtualTimeFixture(fixtures.Fixture):
     initial delays) idles in virtual time: nothing really sleeps, the
     virtual monotonic clock moves by exactly the idle time asked for, run
     times and timeouts are measured on it, and each idle period is recorded
-    (:attr:`records`, :attr:`idle_times`, :meth:`idle_times_of`).
+    (:attr:`records`, :attr:`idle_times`, :meth:`idle_times_of`). It works
+    in both modes (eventlet and native threads).
 
     With ``autojump=True`` (the default) the clock jumps to the next due
     time as soon as every looping call under the fixture is idle, so a loop
     with a 60 s interval and a 300 s timeout finishes at once. With
     ``autojump=False`` the clock only moves when the test calls
     :meth:`advance`, which makes it possible to look at the state of things
-    at a given virtual instant.
+    at a given virtual instant. A loop whose function blocks on something
+    other than the virtual clock holds the clock still until it returns.
+
+    In native-thread mode loops really run in parallel: start loops that
+    must share a schedule inside ``with clock.paused():`` so that none of
+    them jumps the clock before the others have started.
 
     A function can simulate a slow run with :meth:`spend`. BackOff jitter is
     random unless pinned with ``jitter`` (the value ``gauss()`` returns).
@@ -174,6 +188,7 @@ class VirtualTimeFixture(fixtures.Fixture):
         super().setUp()
 
     def _setUp(self) -> None:
+        self._green = backend.get_backend() == 'eventlet'
         self._now = self._start_time
         self.records = []
         self.leftover = []
@@ -181,7 +196,10 @@ class VirtualTimeFixture(fixtures.Fixture):
         self._seq = itertools.count()
         self._running: dict[loopingcall.LoopingCallBase, int] = {}
         self._active = 0
+        self._pending = 0
+        self._paused = 0
         self._jump_scheduled = False
+        self._cond = threading.Condition(threading.RLock())
         loopingcall._virtual_time = self
         self.addCleanup(self._cleanup)
 
@@ -194,19 +212,32 @@ class VirtualTimeFixture(fixtures.Fixture):
     def advance(self, seconds: float) -> None:
         """Move the clock forward, waking every loop that becomes due.
 
-        The woken loops run as soon as the caller yields (for example in
-        ``wait()``).
+        In eventlet mode the woken loops run as soon as the caller yields
+        (for example in ``wait()``).
         """
         if not isinstance(seconds, (int, float)) or not (
                 seconds >= 0 and math.isfinite(seconds)):
             raise ValueError(
                 f'seconds must be a finite number >= 0, got {seconds!r}')
-        self._now += seconds
-        self._wake_due()
+        with self._cond:
+            self._now += seconds
+            self._wake_due()
 
     def spend(self, seconds: float) -> None:
         """Simulate ``seconds`` of run time; call it from inside ``f``."""
         self.advance(seconds)
+
+    @contextlib.contextmanager
+    def paused(self) -> ty.Iterator[None]:
+        """Keep the clock from jumping while the block runs."""
+        with self._cond:
+            self._paused += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._paused -= 1
+                self._schedule_jump()
 
     @property
     def idle_times(self) -> list[float]:
@@ -224,69 +255,97 @@ class VirtualTimeFixture(fixtures.Fixture):
     def _rng(self, rng: random.Random) -> random.Random:
         return rng if self.jitter is None else _PinnedRandom(self.jitter)
 
+    def _loop_spawning(self, loop: loopingcall.LoopingCallBase) -> None:
+        # Native threads: a loop counts as busy from start() on, so no
+        # jump happens before its thread has begun.
+        with self._cond:
+            self._pending += 1
+
     def _loop_started(self, loop: loopingcall.LoopingCallBase) -> None:
-        self._running[loop] = self._running.get(loop, 0) + 1
-        self._active += 1
+        with self._cond:
+            if not self._green and loop._thread is not None:
+                self._pending -= 1
+            self._running[loop] = self._running.get(loop, 0) + 1
+            self._active += 1
 
     def _loop_finished(self, loop: loopingcall.LoopingCallBase) -> None:
-        count = self._running.pop(loop, 1) - 1
-        if count:
-            self._running[loop] = count
-        self._active -= 1
-        self._schedule_jump()
+        with self._cond:
+            count = self._running.pop(loop, 1) - 1
+            if count:
+                self._running[loop] = count
+            self._active -= 1
+            self._schedule_jump()
 
     def _sleep(self, loop: loopingcall.LoopingCallBase,
                timeout: float) -> None:
-        self.records.append(IdleRecord(loop, self._now, timeout))
         abort = loop._abort
-        if abort.is_set():
-            return
-        sleeper = _Sleeper(self._now + max(timeout, 0), _current(), loop)
-        heapq.heappush(self._sleepers,
-                       (sleeper.deadline, next(self._seq), sleeper))
-        self._active -= 1
-        try:
+        with self._cond:
+            self.records.append(IdleRecord(loop, self._now, timeout))
+            if abort.is_set():
+                return
+            sleeper = _Sleeper(self._now + max(timeout, 0),
+                               _current(self._green), loop)
+            heapq.heappush(self._sleepers,
+                           (sleeper.deadline, next(self._seq), sleeper))
+            self._active -= 1
             self._schedule_jump()
-            while not sleeper.due and not abort.is_set():
-                sleeper.waiting = True
-                try:
-                    # Woken by stop() (the abort event) or by _resume().
-                    abort._event.wait()
-                finally:
-                    sleeper.waiting = False
+        try:
+            if self._green:
+                self._park_green(sleeper, abort)
+            else:
+                self._park_thread(sleeper, abort)
         finally:
-            sleeper.due = True
-            self._active += 1
+            with self._cond:
+                sleeper.due = True
+                self._active += 1
+
+    def _park_green(self, sleeper: _Sleeper, abort: ty.Any) -> None:
+        while not sleeper.due and not abort.is_set():
+            sleeper.waiting = True
+            try:
+                # Woken by stop() (the abort event) or by _resume().
+                abort._event.wait()
+            finally:
+                sleeper.waiting = False
+
+    def _park_thread(self, sleeper: _Sleeper, abort: ty.Any) -> None:
+        with self._cond:
+            while not sleeper.due and not abort.is_set():
+                self._cond.wait(_THREAD_POLL)
 
     # -- scheduling ---------------------------------------------------------
 
     def _schedule_jump(self) -> None:
-        if self.autojump and not self._jump_scheduled:
+        if not self.autojump or self._paused:
+            return
+        if not self._green:
+            self._jump()
+        elif not self._jump_scheduled:
             self._jump_scheduled = True
             # Jump from the hub, after every greenthread that is ready now
             # has run: only then is it known whether all loops are idle.
             _hub().schedule_call_global(0, self._jump)
 
     def _jump(self) -> None:
-        self._jump_scheduled = False
-        if self._active > 0:
-            return
-        self._drop_finished()
-        if self._sleepers:
-            self._now = max(self._now, self._sleepers[0][0])
-            self._wake_due()
-
-    def _drop_finished(self) -> None:
-        while self._sleepers and self._sleepers[0][2].due:
-            heapq.heappop(self._sleepers)
+        with self._cond:
+            self._jump_scheduled = False
+            if self._active > 0 or self._pending > 0 or self._paused:
+                return
+            while self._sleepers and self._sleepers[0][2].due:
+                heapq.heappop(self._sleepers)
+            if self._sleepers:
+                self._now = max(self._now, self._sleepers[0][0])
+                self._wake_due()
 
     def _wake_due(self) -> None:
-        hub = _hub()
         while self._sleepers and self._sleepers[0][0] <= self._now:
             sleeper = heapq.heappop(self._sleepers)[2]
             if not sleeper.due:
                 sleeper.due = True
-                hub.schedule_call_global(0, self._resume, sleeper)
+                if self._green:
+                    _hub().schedule_call_global(0, self._resume, sleeper)
+        if not self._green:
+            self._cond.notify_all()
 
     @staticmethod
     def _resume(sleeper: _Sleeper) -> None:
@@ -297,16 +356,13 @@ class VirtualTimeFixture(fixtures.Fixture):
 
     def _cleanup(self) -> None:
         try:
-            self.leftover = [loop for loop in self._running
-                             if loop._thread is not None]
+            with self._cond:
+                self.leftover = [loop for loop in self._running
+                                 if loop._thread is not None]
             for loop in self.leftover:
                 loop.stop()
             for loop in self.leftover:
-                try:
-                    with _timeout(5):
-                        loop.wait()
-                except BaseException:  # noqa: B902 - only reporting here
-                    pass
+                _wait_quietly(loop, self._green)
             if self.leftover:
                 LOG.warning(
                     'VirtualTimeFixture stopped %d looping call(s) still '
@@ -316,7 +372,9 @@ class VirtualTimeFixture(fixtures.Fixture):
             loopingcall._virtual_time = None
 
 
-def _current() -> ty.Any:
+def _current(green: bool) -> ty.Any:
+    if not green:
+        return threading.current_thread()
     import greenlet
     return greenlet.getcurrent()
 
@@ -326,6 +384,37 @@ def _hub() -> ty.Any:
     return hubs.get_hub()
 
 
-def _timeout(seconds: float) -> ty.Any:
-    import eventlet
-    return eventlet.Timeout(seconds)
+def _wait_quietly(loop: loopingcall.LoopingCallBase, green: bool,
+                  timeout: float = 5) -> None:
+    """Wait for a stopped loop to end, whatever its outcome."""
+    done = loop.done
+    try:
+        if green:
+            import eventlet
+            with eventlet.Timeout(timeout):
+                done.wait()
+        else:
+            done.wait(timeout)
+    except BaseException:  # noqa: B902 - only reporting, never raising
+        pass
+
+
+class BackendFixture(fixtures.Fixture):
+    """Run looping calls in the given mode for the duration of a test.
+
+    Unlike :func:`oslo_loopingcall.backend.set_backend`, it may switch
+    modes after looping calls have run (it is for tests); the previous mode
+    comes back at cleanup. Start no looping call before it is set up that
+    should still run after.
+
+    :param name: ``'eventlet'`` or ``'threading'``.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        backend._check_name(name, 'backend')
+        self.name = name
+
+    def _setUp(self) -> None:
+        previous = backend._switch(self.name)
+        self.addCleanup(backend._switch, previous)

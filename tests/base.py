@@ -14,11 +14,15 @@
 
 import importlib
 import logging
+import os
+import time
 
 import eventlet
 import fixtures
+import testscenarios
 import testtools
 
+from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 
 #: Seconds any single test may take before it is failed as hung.
@@ -35,6 +39,12 @@ def _reference():
 #: oslo_service.loopingcall when it is installed, else None.
 REFERENCE = _reference()
 
+#: The modes every test runs in (attribute ``backend_name``). Setting
+#: OSLO_LOOPINGCALL_TEST_BACKENDS (e.g. "threading") narrows the list.
+BACKENDS = [(name, {'backend_name': name}) for name in
+            os.environ.get('OSLO_LOOPINGCALL_TEST_BACKENDS',
+                           'eventlet,threading').split(',')]
+
 #: testscenarios list running a test against this library and, when it is
 #: installed, against oslo_service.loopingcall (attribute ``lc``).
 IMPLEMENTATIONS = [('ours', {'lc': loopingcall, 'reference': False})]
@@ -43,15 +53,56 @@ if REFERENCE is not None:
                                              'reference': True}))
 
 
-class TestCase(testtools.TestCase):
-    """Base test case: bounded in time, logs captured, no stray loops."""
+def with_backends(scenarios):
+    """Multiply ``scenarios`` by the modes.
+
+    The reference (oslo.service's eventlet backend) is compared in eventlet
+    mode only: in native-thread mode only this library runs.
+    """
+    return [(name, params) for name, params in
+            testscenarios.multiply_scenarios(BACKENDS, scenarios)
+            if not (params.get('reference') and
+                    params['backend_name'] != 'eventlet')]
+
+
+class TestCase(testscenarios.WithScenarios, testtools.TestCase):
+    """Base test case: run in each mode, bounded in time, logs captured."""
+
+    scenarios = BACKENDS
+    backend_name = 'eventlet'
 
     def setUp(self):
         super().setUp()
         # SIGALRM-based, so even a test stuck in the eventlet hub fails.
         self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
+        self.useFixture(fixture.BackendFixture(self.backend_name))
         self.log = self.useFixture(fixtures.FakeLogger(
             level=5, format='%(levelname)s %(name)s %(message)s'))
+
+    @property
+    def green(self):
+        """Whether this test runs in eventlet mode."""
+        return self.backend_name == 'eventlet'
+
+    def eventlet_only(self, why):
+        """Skip in native-thread mode, saying why the test does not apply."""
+        if not self.green:
+            self.skipTest(f'eventlet mode only: {why}')
+
+    def yield_(self):
+        """Let other greenthreads (or threads) run for a moment."""
+        if self.green:
+            eventlet.sleep(0)
+        else:
+            time.sleep(0.0005)
+
+    def wait_for(self, predicate, timeout=5, what='condition'):
+        """Yield until ``predicate()`` is true; fail after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                self.fail(f'{what} not reached within {timeout} s')
+            self.yield_()
 
     def records(self, level=logging.WARNING):
         """Log lines at ``level`` or above, as '<LEVEL> <name> <message>'."""
@@ -62,6 +113,25 @@ class TestCase(testtools.TestCase):
                 if line.split(' ', 1)[0] in wanted]
 
     def run_until_done(self, event, timeout=5):
-        """Wait for a done event, failing the test rather than hanging."""
-        with eventlet.Timeout(timeout):
-            return event.wait()
+        """Wait for a done event, failing the test rather than hanging.
+
+        Returns the loop's result or raises its exception, like ``wait()``.
+        """
+        if self.green:
+            timer = eventlet.Timeout(timeout)
+            try:
+                return event.wait()
+            except eventlet.Timeout as exc:
+                if exc is not timer:
+                    raise
+                self.fail(f'the loop did not end within {timeout} s')
+            finally:
+                timer.cancel()
+        deadline = time.monotonic() + timeout
+        # A native done object: poll so that a loop's own RuntimeError is
+        # never mistaken for the timeout.
+        while not event.ready():
+            if time.monotonic() > deadline:
+                self.fail(f'the loop did not end within {timeout} s')
+            event._event.wait(0.01)
+        return event.wait()

@@ -16,6 +16,7 @@ import random
 from unittest import mock
 
 from hypothesis import given
+from hypothesis import HealthCheck
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,10 @@ from oslo_loopingcall import loopingcall
 from tests import base
 
 seconds = st.floats(min_value=0, max_value=1e6, allow_nan=False)
-settings.register_profile('unit', max_examples=200, deadline=None)
+# Each test runs once per mode (scenarios), hence differing executors.
+settings.register_profile(
+    'unit', max_examples=200, deadline=None,
+    suppress_health_check=[HealthCheck.differing_executors])
 settings.load_profile('unit')
 
 
