@@ -85,7 +85,9 @@ class ThreadingBackend:
 
     name = 'threading'
     abort_type = ThreadAbort
-    base_wait = threading.Event.wait
+    #: The unpatched wait of the abort flag (a plain function, not bound
+    #: to this object): while in place, loops may take the fast path.
+    base_wait = staticmethod(threading.Event.wait)
     exit_exceptions = (KeyboardInterrupt, SystemExit)
 
     def new_abort(self) -> ThreadAbort:

@@ -13,12 +13,13 @@
 """Each kind of looping call at work, in a few seconds of real time."""
 
 import logging
+import os
+import subprocess
+import sys
 import time
 import warnings
 
 warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-
-import eventlet  # noqa: E402
 
 from oslo_loopingcall import loopingcall  # noqa: E402
 
@@ -121,6 +122,7 @@ def stop():
     print('stop(): wakes a sleeping loop at once')
     timer = loopingcall.FixedIntervalLoopingCall(lambda: say('run'))
     timer.start(interval=60)
+    import eventlet
     eventlet.sleep(0.1)
     started = time.monotonic()
     timer.stop()
@@ -129,12 +131,41 @@ def stop():
         'after stop(), although the interval is 60 s')
 
 
+def threads():
+    print('Native-thread mode (OSLO_LOOPINGCALL_BACKEND=threading), '
+          'in a child process:', flush=True)
+    env = dict(os.environ, OSLO_LOOPINGCALL_BACKEND='threading')
+    subprocess.run([sys.executable, __file__, '--threads-part'], env=env,
+                   check=True, timeout=60)
+
+
+def threads_part():
+    from oslo_loopingcall import backend
+    say(f'backend: {backend.get_backend()}; eventlet imported: '
+        f'{"eventlet" in sys.modules}')
+    fixed()
+    retry()
+    print('stop() from the main thread wakes the loop thread at once')
+    timer = loopingcall.FixedIntervalLoopingCall(lambda: None)
+    timer.start(interval=60)
+    time.sleep(0.1)
+    started = time.monotonic()
+    timer.stop()
+    timer.wait()
+    say(f'wait() returned {1000 * (time.monotonic() - started):.2f} ms '
+        f'after stop(); loop thread alive: {timer._thread is not None}')
+
+
 def main():
     handler = logging.StreamHandler()
     handler.setFormatter(_BriefFormatter(
         '%(levelname)s: %(message)s'))
     logging.basicConfig(handlers=[handler], level=logging.WARNING)
-    for demo in (fixed, fixed_with_timeout, dynamic, backoff, retry, stop):
+    if '--threads-part' in sys.argv:
+        threads_part()
+        return
+    for demo in (fixed, fixed_with_timeout, dynamic, backoff, retry, stop,
+                 threads):
         demo()
         print()
 
