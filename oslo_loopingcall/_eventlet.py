@@ -18,6 +18,7 @@ Imported only when the eventlet mode is used.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import types
 import typing as ty
@@ -152,6 +153,8 @@ class EventletBackend:
     _base_wait: ty.Any = None
     #: What ends a loop without being a failure of its function.
     exit_exceptions = (greenlet.GreenletExit, KeyboardInterrupt, SystemExit)
+    #: Greenthreads do not preempt each other: start() needs no lock.
+    start_lock = contextlib.nullcontext()
 
     @property
     def base_wait(self) -> ty.Any:

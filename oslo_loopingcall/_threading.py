@@ -89,6 +89,7 @@ class ThreadingBackend:
     #: to this object): while in place, loops may take the fast path.
     base_wait = staticmethod(threading.Event.wait)
     exit_exceptions = (KeyboardInterrupt, SystemExit)
+    start_lock = _lock
 
     def new_abort(self) -> ThreadAbort:
         return ThreadAbort()

@@ -350,7 +350,7 @@ class LoopingCallBase:
 
     def _start(self, idle_for: IdleFor, initial_delay: float | None = None,
                stop_on_exception: bool = True) -> ty.Any:
-        """Start the loop in a new greenthread.
+        """Start the loop in a new greenthread (or thread).
 
         :param idle_for: callable ``idle_for(result, elapsed)`` returning
             how long to idle after a run that returned ``result`` and took
@@ -360,12 +360,16 @@ class LoopingCallBase:
             loop (otherwise it is logged and the loop goes on).
         :returns: the done event.
         """
-        if self._thread is not None:
-            raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
-        self._check_start(initial_delay)
-        self._prepare(_backends._use())
-        self._backend.spawn(self, (idle_for, initial_delay, stop_on_exception))
-        return self.done
+        backend = _backends._use()
+        # Native threads could otherwise both pass the check below and
+        # start one loop twice.
+        with backend.start_lock:
+            if self._thread is not None:
+                raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
+            self._check_start(initial_delay)
+            self._prepare(backend)
+            backend.spawn(self, (idle_for, initial_delay, stop_on_exception))
+            return self.done
 
     def _prepare(self, backend: ty.Any) -> None:
         # A loop built before the mode was chosen gets the right kind of
