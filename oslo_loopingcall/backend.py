@@ -101,28 +101,28 @@ def get_backend() -> str:
 
 
 def _get() -> ty.Any:
-    """The backend object, resolving the default on first use."""
+    """The backend object as things stand, without settling the choice.
+
+    Until a mode is chosen or a loop starts, the default is looked up
+    afresh, so that oslo.service initialising its backend after a looping
+    call was merely created is still followed.
+    """
     backend = _backend
     if backend is None:
-        backend = _resolve()
+        name = _chosen or _oslo_service_choice() or 'eventlet'
+        backend = importlib.import_module(_MODULES[name]).BACKEND
     return backend
 
 
-def _resolve() -> ty.Any:
-    global _backend
-    with _lock:
-        if _backend is None:
-            name = _chosen or _oslo_service_choice() or 'eventlet'
-            _backend = importlib.import_module(_MODULES[name]).BACKEND
-        return _backend
-
-
 def _use() -> ty.Any:
-    """The backend object for a loop that starts now."""
-    global _in_use
+    """The backend object for a loop that starts now; settles the mode."""
+    global _backend, _in_use
     backend = _backend
     if backend is None:
-        backend = _resolve()
+        with _lock:
+            if _backend is None:
+                _backend = _get()
+            backend = _backend
     _in_use = True
     return backend
 

@@ -40,7 +40,8 @@ class SleepFixture(fixtures.Fixture):
 
     This exists so test cases can exercise code that uses looping calls
     without actually incurring wall clock time for sleeping: every idle
-    period of every looping call and :class:`RetryDecorator` returns at
+    period of every looping call and
+    :class:`~oslo_loopingcall.loopingcall.RetryDecorator` returns at
     once.
 
     In native-thread mode the same mock replaces the ``wait()`` of the
@@ -101,7 +102,8 @@ class _PinnedRandom(random.Random):
 
 
 class _Sleeper:
-    __slots__ = ('deadline', 'greenlet', 'loop', 'due', 'waiting')
+    __slots__ = ('deadline', 'greenlet', 'loop', 'due', 'waiting',
+                 'counted')
 
     def __init__(self, deadline: float, greenlet: ty.Any,
                  loop: loopingcall.LoopingCallBase) -> None:
@@ -110,6 +112,9 @@ class _Sleeper:
         self.loop = loop
         self.due = False
         self.waiting = False
+        # Whether the fixture already counts it busy again (native threads:
+        # from the moment it is woken, before it gets to run).
+        self.counted = False
 
 
 _WAKE = object()
@@ -212,8 +217,9 @@ class VirtualTimeFixture(fixtures.Fixture):
     def advance(self, seconds: float) -> None:
         """Move the clock forward, waking every loop that becomes due.
 
-        In eventlet mode the woken loops run as soon as the caller yields
-        (for example in ``wait()``).
+        The clock moves in one step: a loop due several times within
+        ``seconds`` runs once, late. In eventlet mode the woken loops run as
+        soon as the caller yields (for example in ``wait()``).
         """
         if not isinstance(seconds, (int, float)) or not (
                 seconds >= 0 and math.isfinite(seconds)):
@@ -297,7 +303,8 @@ class VirtualTimeFixture(fixtures.Fixture):
         finally:
             with self._cond:
                 sleeper.due = True
-                self._active += 1
+                if not sleeper.counted:
+                    self._active += 1
 
     def _park_green(self, sleeper: _Sleeper, abort: ty.Any) -> None:
         while not sleeper.due and not abort.is_set():
@@ -344,6 +351,11 @@ class VirtualTimeFixture(fixtures.Fixture):
                 sleeper.due = True
                 if self._green:
                     _hub().schedule_call_global(0, self._resume, sleeper)
+                else:
+                    # Busy from now on: another loop going idle before this
+                    # thread runs must not jump the clock past its run.
+                    self._active += 1
+                    sleeper.counted = True
         if not self._green:
             self._cond.notify_all()
 

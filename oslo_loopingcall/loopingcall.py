@@ -285,7 +285,7 @@ class LoopingCallBase:
 
     Test seams, kept from ``oslo_service.loopingcall``: every idle period
     goes through :meth:`_sleep` and every measured run time through
-    :meth:`_elapsed`; patching either (or
+    :meth:`_elapsed`; patching either (or, in eventlet mode,
     ``oslo_utils.eventletutils.EventletEvent.wait``) controls all loops.
     """
 
@@ -304,6 +304,18 @@ class LoopingCallBase:
         self.done: ty.Any = None
         self._backend = _backends._get()
         self._abort = self._backend.new_abort()
+
+    @property
+    def kwargs(self) -> dict[str, ty.Any]:
+        """The keyword arguments for ``f``: the same dict as :attr:`kw`.
+
+        (oslo.service's threading backend calls them ``kwargs``.)
+        """
+        return self.kw
+
+    @kwargs.setter
+    def kwargs(self, value: dict[str, ty.Any]) -> None:
+        self.kw = value
 
     @property
     def _running(self) -> bool:
@@ -624,9 +636,6 @@ class BackOffLoopingCall(LoopingCallBase):
     multiplied by a random jitter. If jitter is None, there will be no
     jitter (jitter=1). If the jitter is under 0.5, the interval will shrink
     toward ``min_interval`` on each failure.
-
-    The time spent failing (the run time of the failing calls and the idle
-    time between them) counts toward ``timeout``.
     """
 
     _RNG = random.SystemRandom()
@@ -689,7 +698,7 @@ class RetryDecorator:
     exceptions.
 
     Each call has its own retry budget and sleep progression, and runs the
-    function in the calling greenthread. ``_retry_count`` and
+    function in the calling greenthread (or thread). ``_retry_count`` and
     ``_sleep_time`` report the most recent call.
     """
 

@@ -175,6 +175,17 @@ class TestNativeThreads(base.TestCase):
         self.assertEqual([(threading.current_thread(), 'req-1')] * 2,
                          seen['retry'])
 
+    def test_kwargs_is_kw(self):
+        # oslo.service's threading backend names the attribute kwargs.
+        seen = []
+        timer = loopingcall.FixedIntervalLoopingCall(
+            lambda **kw: seen.append(kw) or (_ for _ in ()).throw(
+                loopingcall.LoopingCallDone()), a=1)
+        self.assertIs(timer.kw, timer.kwargs)
+        timer.kwargs = {'b': 2}
+        self.run_until_done(timer.start(interval=1))
+        self.assertEqual([{'b': 2}], seen)
+
     def test_done_object_contract(self):
         error = KeyError('k')
         timer = loopingcall.FixedIntervalLoopingCall(
@@ -289,6 +300,24 @@ class TestSelection(base.TestCase):
         ''')
         self.assertEqual(0, out.returncode, out.stderr)
         self.assertEqual('threading', json.loads(out.stdout))
+
+    def test_follows_oslo_service_chosen_after_a_loop_was_created(self):
+        if base.REFERENCE is None:
+            self.skipTest('oslo.service is not installed')
+        out = run_python('''
+            import json, warnings
+            warnings.simplefilter('ignore')
+            from oslo_loopingcall import backend, loopingcall
+            timer = loopingcall.FixedIntervalLoopingCall(lambda: None)
+            from oslo_service import backend as service_backend
+            service_backend._cached_backend_type = (
+                service_backend.BackendType.THREADING)
+            timer.start(60); timer.stop(); timer.wait()
+            print(json.dumps([backend.get_backend(),
+                              type(timer.done).__name__]))
+        ''')
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertEqual(['threading', 'ThreadDone'], json.loads(out.stdout))
 
     def test_default_is_eventlet(self):
         out = run_python('''
