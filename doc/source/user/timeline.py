@@ -1,16 +1,17 @@
 """Timeline: run a looping call in virtual time and print what it does.
 
-The loop's own code decides when ``f`` runs and how long it idles; only the
-seams that touch real time are replaced, for the duration of a ``with``
-block:
+The loop's own code decides when ``f`` runs and how long it idles; the
+timing comes from :class:`oslo_loopingcall.fixture.VirtualTimeFixture`,
+active for the duration of a ``with`` block:
 
-* ``LoopingCallBase._sleep(timeout)`` prints ``idle <timeout> s`` and moves
-  a virtual clock forward instead of sleeping;
-* ``LoopingCallBase._elapsed(watch)`` reports the simulated run time of the
-  last run of ``f``;
-* ``random.SystemRandom.gauss`` returns a fixed jitter factor (optional);
-* the module clock (``loopingcall._monotonic``, which the timeout of
-  ``FixedIntervalWithTimeoutLoopingCall`` reads) is the virtual clock.
+* nothing really sleeps: the virtual clock jumps from one due time to the
+  next, and every idle period is recorded (``clock.records``) and printed
+  as ``idle <seconds> s``;
+* each run of ``f`` takes the simulated run time given to the Timeline
+  (``clock.spend()``), which the loop measures on the virtual clock;
+* the jitter factor of ``BackOffLoopingCall`` can be pinned (``gauss``);
+* the timeout of ``FixedIntervalWithTimeoutLoopingCall`` is measured on
+  the virtual clock.
 
 Log records of the library (WARNING and above) are printed in the timeline.
 """
@@ -18,18 +19,18 @@ Log records of the library (WARNING and above) are printed in the timeline.
 import contextlib
 import functools
 import logging
-from unittest import mock
 
+from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 
 
 class Timeline(contextlib.ExitStack):
-    """Patch the time seams; print runs, idle periods, logs and the result.
+    """Run looping calls in virtual time; print runs, idles, logs, results.
 
     :param run_time: seconds each run of ``f`` takes: a number, or a list
         with one entry per run (the last entry is repeated).
-    :param gauss: the jitter factor ``random.SystemRandom.gauss`` returns
-        (for BackOffLoopingCall); None leaves it alone.
+    :param gauss: the jitter factor for BackOffLoopingCall (what
+        ``random.SystemRandom.gauss`` would return); None leaves it random.
     """
 
     def __init__(self, run_time=0.0, gauss=None):
@@ -38,45 +39,37 @@ class Timeline(contextlib.ExitStack):
             run_time = [run_time]
         self.run_times = list(run_time)
         self.gauss = gauss
-        self.now = 0.0
         self.runs = 0
-        self.last_run_time = 0.0
-
-    def say(self, text):
-        print(f't={self.now:5.2f}  {text}')
+        self.printed = 0  # idle records printed so far
 
     def __enter__(self):
         super().__enter__()
-        timeline = self
-
-        def _sleep(loop, timeout):
-            first = ' (initial delay)' if timeline.runs == 0 else ''
-            timeline.say(f'idle {timeout:.2f} s{first}')
-            timeline.now += max(timeout, 0)
-
-        def _elapsed(loop, watch):
-            return timeline.last_run_time
-
-        base = loopingcall.LoopingCallBase
-        self.enter_context(mock.patch.object(base, '_sleep', _sleep))
-        self.enter_context(mock.patch.object(base, '_elapsed', _elapsed))
-        self.enter_context(
-            mock.patch.object(loopingcall, '_monotonic', lambda: self.now))
-        if self.gauss is not None:
-            self.enter_context(mock.patch('random.SystemRandom.gauss',
-                                          return_value=self.gauss))
+        self.clock = self.enter_context(
+            fixture.VirtualTimeFixture(jitter=self.gauss))
         self.enter_context(_PrintedLogs(self))
         return self
+
+    def print_idles(self):
+        """Print the idle periods recorded since the last line."""
+        for record in self.clock.records[self.printed:]:
+            first = ' (initial delay)' if self.runs == 0 else ''
+            print(f't={record.at:5.2f}  idle {record.seconds:.2f} s{first}')
+        self.printed = len(self.clock.records)
+
+    def say(self, text, at=None):
+        self.print_idles()
+        at = self.clock.now() if at is None else at
+        print(f't={at:5.2f}  {text}')
 
     def wrap(self, f):
         """Return ``f`` taking its run time and printing each run."""
         @functools.wraps(f)
         def run(*args, **kwargs):
-            started = self.now
+            started = self.clock.now()
             run_time = self.run_times[min(self.runs, len(self.run_times) - 1)]
+            self.print_idles()
             self.runs += 1
-            self.now += run_time
-            self.last_run_time = run_time
+            self.clock.spend(run_time)
             took = f' ({run_time:.2f} s)' if run_time else ''
             try:
                 result = f(*args, **kwargs)
@@ -89,7 +82,7 @@ class Timeline(contextlib.ExitStack):
             else:
                 outcome = f'returned {result!r}'
             finally:
-                print(f't={started:5.2f}  run f{took}: {outcome}')
+                self.say(f'run f{took}: {outcome}', at=started)
             return result
         return run
 
