@@ -15,6 +15,7 @@
 import importlib
 import logging
 import os
+import threading
 import time
 
 import eventlet
@@ -22,6 +23,7 @@ import fixtures
 import testscenarios
 import testtools
 
+from oslo_loopingcall import _threading
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 
@@ -135,3 +137,34 @@ class TestCase(testscenarios.WithScenarios, testtools.TestCase):
                 self.fail(f'the loop did not end within {timeout} s')
             event._event.wait(0.01)
         return event.wait()
+
+    def call_bounded(self, fn, timeout=5):
+        """Return ``fn()`` (or raise its error); fail the test if it hangs.
+
+        eventlet.Timeout is a BaseException, which testtools lets through:
+        one hung loop would end the run and hide every later result. With
+        native threads ``fn`` runs in a helper thread, joined with a
+        timeout.
+        """
+        if self.green:
+            guard = eventlet.Timeout(timeout)
+            try:
+                return fn()
+            except eventlet.Timeout as exc:
+                if exc is not guard:
+                    raise
+                self.fail('still blocked after %s seconds' % timeout)
+            finally:
+                guard.cancel()
+        outcome = _threading.ThreadDone()
+
+        def run():
+            try:
+                result = fn()
+            except BaseException as exc:  # noqa: B902 - handed to the test
+                outcome.send_exception(exc=exc)
+            else:
+                outcome.send(result)
+
+        threading.Thread(target=run, daemon=True).start()
+        return self.run_until_done(outcome, timeout)

@@ -14,13 +14,19 @@
 
 Each test names its row (``test_dNN_...``). Where the reference's faulty
 behaviour ends by itself, a ``test_dNN_reference_...`` test shows it side
-by side (skipped when oslo.service is not installed); rows where the
+by side (skipped when oslo.service is not installed, and in native-thread
+mode: the reference is compared in eventlet mode only); rows where the
 reference hangs or busy-loops are never run against it.
+
+Every test runs in both modes; where a row is about eventlet itself (a
+killed greenthread, an ``eventlet.Timeout``), it says so and is skipped
+with native threads.
 """
 
 import collections
 import itertools
 import re
+import threading
 import time
 from unittest import mock
 
@@ -70,7 +76,20 @@ class DefectTestCase(base.TestCase):
     def reference(self):
         if base.REFERENCE is None:
             self.skipTest('oslo.service is not installed')
+        self.eventlet_only('the reference is compared in eventlet mode')
         return base.REFERENCE
+
+    def current(self):
+        """The greenthread, or OS thread, running now."""
+        return greenlet.getcurrent() if self.green else (
+            threading.current_thread())
+
+    def pause(self, seconds):
+        """Let loops run for ``seconds`` of real time."""
+        if self.green:
+            eventlet.sleep(seconds)
+        else:
+            time.sleep(seconds)
 
     def patch_sleep(self, lc=LC):
         return self.useFixture(fixtures.MockPatchObject(
@@ -139,6 +158,11 @@ class TestD01UnroundedFixedInterval(DefectTestCase):
 
 
 class TestD02KilledLoop(DefectTestCase):
+    """D02 is about killing a greenthread: eventlet mode only."""
+
+    def setUp(self):
+        super().setUp()
+        self.eventlet_only('a native thread cannot be killed')
 
     def _check_ended_by_kill(self, timer, f, event, kwargs):
         # The kill resolves ``done`` before it returns: no waiter can hang.
@@ -258,12 +282,15 @@ class TestD03PerCallRetryBudget(DefectTestCase):
         self.assertEqual(1, self.attempts[2])
 
     def _concurrent(self, lc):
+        """Four concurrent calls each failing twice; their outcomes."""
+        retry, call = self.flaky(lc, max_retry_count=2, inc_sleep_time=1,
+                                 max_sleep_time=5)
+        if not self.green:
+            return self._concurrent_threads(call)
         # Each sleep yields, so the four calls interleave.
         self.useFixture(fixtures.MockPatch(
             'oslo_utils.eventletutils.EventletEvent.wait',
             side_effect=lambda *a, **kw: eventlet.sleep(0)))
-        retry, call = self.flaky(lc, max_retry_count=2, inc_sleep_time=1,
-                                 max_sleep_time=5)
         threads = [eventlet.spawn(call, i, 2) for i in range(4)]
         outcomes = []
         with eventlet.Timeout(5):
@@ -272,6 +299,30 @@ class TestD03PerCallRetryBudget(DefectTestCase):
                     outcomes.append(thread.wait())
                 except ValueError as exc:
                     outcomes.append(exc)
+        return outcomes
+
+    def _concurrent_threads(self, call):
+        # Each sleep waits for the other three calls to sleep too, so the
+        # four calls interleave (whatever the OS scheduler does).
+        barrier = threading.Barrier(4, timeout=5)
+        self.useFixture(fixtures.MockPatch(
+            'oslo_loopingcall._threading.ThreadAbort.wait',
+            side_effect=lambda *a, **kw: barrier.wait()))
+        outcomes = [None] * 4
+
+        def run(i):
+            try:
+                outcomes[i] = call(i, 2)
+            except Exception as exc:
+                outcomes[i] = exc
+
+        threads = [threading.Thread(target=run, args=(i,), daemon=True)
+                   for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+            self.assertFalse(thread.is_alive(), 'a call hangs')
         return outcomes
 
     def test_d03_concurrent_calls_each_get_the_full_budget(self):
@@ -323,10 +374,11 @@ class TestD03PerCallRetryBudget(DefectTestCase):
 
 
 class TestD04RetryRunsInTheCallersGreenthread(DefectTestCase):
+    """Greenthread-local state in eventlet mode; thread-local natively."""
 
     def _seen(self, lc):
         self.useFixture(fixture.SleepFixture())
-        local = corolocal.local()
+        local = corolocal.local() if self.green else threading.local()
         local.request_id = 'req-1'
         seen = []
 
@@ -334,7 +386,7 @@ class TestD04RetryRunsInTheCallersGreenthread(DefectTestCase):
                            exceptions=(ValueError,))
         def f():
             seen.append((getattr(local, 'request_id', None),
-                         greenlet.getcurrent()))
+                         self.current()))
             if len(seen) < 3:
                 raise ValueError()
             return 'ok'
@@ -344,14 +396,15 @@ class TestD04RetryRunsInTheCallersGreenthread(DefectTestCase):
         return seen
 
     def test_d04_local_state_and_identity_visible_on_every_attempt(self):
-        me = greenlet.getcurrent()
+        me = self.current()
         for request_id, current in self._seen(LC):
             self.assertEqual('req-1', request_id)
             self.assertIs(me, current)
 
     def test_d04_reference_runs_attempts_in_another_greenthread(self):
+        ref = self.reference()
         me = greenlet.getcurrent()
-        for request_id, current in self._seen(self.reference()):
+        for request_id, current in self._seen(ref):
             self.assertIsNone(request_id)
             self.assertIsNot(me, current)
 
@@ -405,6 +458,8 @@ class TestD06MonotonicTimeout(DefectTestCase):
 class TestD07BaseExceptionFromF(DefectTestCase):
 
     def test_d07_uncaught_eventlet_timeout_in_f(self):
+        # The other D07 tests cover any BaseException in both modes.
+        self.eventlet_only('an eventlet.Timeout fires in a greenthread')
         timeouts = []
 
         def f():
@@ -488,7 +543,7 @@ class TestD08D17D18StartRejectsBadArguments(DefectTestCase):
         # Nothing was spawned or scheduled.
         self.assertIsNone(timer._thread)
         self.assertIsNone(timer.done)
-        eventlet.sleep(0)
+        self.yield_()
         self.assertIsNone(timer._thread)
 
     def _assert_usable(self, timer, **kwargs):
@@ -621,7 +676,7 @@ class TestD10DynamicIdlesAfterSwallowedException(DefectTestCase):
         started = time.monotonic()
         event = timer.start(periodic_interval_max=0.02,
                             stop_on_exception=False)
-        eventlet.sleep(0.1)
+        self.pause(0.1)
         timer.stop()
         self.assertTrue(self.run_until_done(event))
         elapsed = time.monotonic() - started
@@ -714,10 +769,8 @@ class TestD12RetryDeliversBaseExceptions(DefectTestCase):
                 decorated = LC.RetryDecorator(
                     max_retry_count=5, inc_sleep_time=1,
                     exceptions=(ValueError,))(f)
-                # A hang ends with this other Timeout instance, which the
-                # assertIs below tells from ``exc``.
-                with eventlet.Timeout(5):
-                    raised = self.assertRaises(type(exc), decorated)
+                raised = self.assertRaises(type(exc), self.call_bounded,
+                                           decorated)
                 self.assertIs(exc, raised)
                 self.assertEqual(failures_first + 1, f.call_count)
         self.assertEqual([], self.records())

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 import oslo_loopingcall
+from oslo_loopingcall import backend
 from oslo_loopingcall import loopingcall
 from tests import base
 
@@ -57,19 +58,22 @@ class TestPublicNames(base.TestCase):
             os.path.dirname(oslo_loopingcall.__file__), 'py.typed')))
 
     def test_oslo_service_is_never_imported(self):
-        # Run in a fresh interpreter: oslo.service may be installed beside
-        # us (the parity tests import it), but using the library must not
-        # load any of it.
+        # Run in a fresh interpreter, in this test's mode: oslo.service may
+        # be installed beside us (the parity tests import it), but using
+        # the library must not load any of it.
         code = (
             'import json, sys, warnings\n'
             'warnings.simplefilter("ignore")\n'
             'import oslo_loopingcall\n'
-            'from oslo_loopingcall import fixture, loopingcall\n'
+            'from oslo_loopingcall import backend, fixture, loopingcall\n'
             'r = loopingcall.RetryDecorator()(lambda: 1)()\n'
             't = loopingcall.FixedIntervalLoopingCall(lambda: 1)\n'
             't.start(0.01); t.stop(); t.wait()\n'
-            'print(json.dumps(sorted(m for m in sys.modules\n'
-            '                        if m.startswith("oslo_service"))))\n')
+            'print(json.dumps([backend.get_backend(),\n'
+            '                  sorted(m for m in sys.modules\n'
+            '                         if m.startswith("oslo_service"))]))\n')
+        env = dict(os.environ, **{backend.ENV_VAR: self.backend_name})
         out = subprocess.run([sys.executable, '-c', code], check=True,
-                             capture_output=True, text=True, timeout=60)
-        self.assertEqual([], json.loads(out.stdout))
+                             capture_output=True, text=True, timeout=60,
+                             env=env)
+        self.assertEqual([self.backend_name, []], json.loads(out.stdout))

@@ -17,18 +17,25 @@ Every test runs against this library and, when it is installed, against
 reference too. Where a DEFECT row makes the two differ on purpose, the test
 branches on ``self.reference`` and names the row.
 
+Every test also runs in both modes (eventlet and native threads); the
+reference is compared in eventlet mode only. In native-thread mode a loop
+runs in parallel with the test, so the tests wait for the state they look
+at (``wait_for``, ``settle``) instead of yielding once, and ``f`` blocks on
+a :class:`Gate` where the test needs the loop held at a given point.
+
 Time is controlled through the seams consumers patch (``_sleep``,
-``_elapsed``, ``random.SystemRandom.gauss``, ``EventletEvent.wait``). The few
-real waits are either interrupted by ``stop()`` and bounded by
+``_elapsed``, ``random.SystemRandom.gauss``, and the abort flag's ``wait``:
+``EventletEvent.wait``, or ``ThreadAbort.wait`` with native threads). The
+few real waits are either interrupted by ``stop()`` and bounded by
 ``run_until_done``, or a blocking ``time.sleep`` inside ``f`` that makes a
 timeout certain to have passed.
 """
 
-import contextlib
 import inspect
 import logging
 import random
 import re
+import threading
 import time
 import traceback
 from unittest import mock
@@ -36,9 +43,10 @@ from unittest import mock
 import eventlet
 from eventlet import event as eventlet_event
 import fixtures
+import greenlet
 from oslo_utils import eventletutils
-import testscenarios
 
+from oslo_loopingcall import _threading
 from tests import base
 
 #: Logger of each implementation. The name is not part of the contract
@@ -96,6 +104,34 @@ def sleeping_task(seconds):
     time.sleep(seconds)
 
 
+class Gate:
+    """What ``f`` blocks on until the test opens it, in either mode.
+
+    ``wait()`` returns the value given to ``open()``; once open, it returns
+    at once. With native threads the wait is bounded, so a test that fails
+    before opening the gate leaves no thread blocked for ever.
+    """
+
+    def __init__(self, green):
+        self._green = green
+        self._event = eventlet_event.Event() if green else threading.Event()
+        self._value = None
+
+    def wait(self):
+        if self._green:
+            return self._event.wait()
+        if not self._event.wait(base.TEST_TIMEOUT):
+            raise AssertionError('the gate was never opened')
+        return self._value
+
+    def open(self, value=None):
+        if self._green:
+            self._event.send(value)
+        else:
+            self._value = value
+            self._event.set()
+
+
 class _RecordingHandler(logging.Handler):
     """Keeps the records themselves, to check their ``exc_info``."""
 
@@ -107,9 +143,9 @@ class _RecordingHandler(logging.Handler):
         self.records.append(record)
 
 
-class ParityTestCase(testscenarios.WithScenarios, base.TestCase):
+class ParityTestCase(base.TestCase):
 
-    scenarios = base.IMPLEMENTATIONS
+    scenarios = base.with_backends(base.IMPLEMENTATIONS)
 
     def setUp(self):
         super().setUp()
@@ -126,26 +162,24 @@ class ParityTestCase(testscenarios.WithScenarios, base.TestCase):
 
     # -- helpers -----------------------------------------------------------
 
-    @contextlib.contextmanager
-    def bounded(self, seconds=5):
-        """Fail the test, not the whole run, if the block hangs.
+    @property
+    def abort_class(self):
+        """The class whose ``wait`` every idle period goes through (P37)."""
+        return (eventletutils.EventletEvent if self.green
+                else _threading.ThreadAbort)
 
-        eventlet.Timeout is a BaseException, which testtools lets through:
-        one hung loop would end the run and hide every later result.
-        """
-        timeout = eventlet.Timeout(seconds)
-        try:
-            yield
-        except eventlet.Timeout as exc:
-            if exc is not timeout:
-                raise
-            self.fail('still blocked after %s seconds' % seconds)
-        finally:
-            timeout.cancel()
+    @property
+    def done_class(self):
+        """The class of the done event ``start()`` returns."""
+        return eventlet_event.Event if self.green else _threading.ThreadDone
 
-    def run_until_done(self, event, timeout=5):
-        with self.bounded(timeout):
-            return super().run_until_done(event, timeout + 1)
+    def current(self):
+        """The greenthread, or OS thread, running now."""
+        return greenlet.getcurrent() if self.green else (
+            threading.current_thread())
+
+    def gate(self):
+        return Gate(self.green)
 
     def loop_class(self, name):
         return getattr(self.lc, name)
@@ -205,11 +239,51 @@ class ParityTestCase(testscenarios.WithScenarios, base.TestCase):
                              '%s call #%d: expected %r, got %r'
                              % (message, i, want, got.args[0]))
 
+    def idling(self, timer):
+        """Return ``settle()``, which returns once ``timer`` idles.
+
+        Call it before ``timer.start()``. In eventlet mode ``settle()`` is
+        one yield, which runs a new loop up to its first sleep. In
+        native-thread mode the loop runs in parallel: ``settle()`` waits
+        until the loop enters an idle period (initial delay included),
+        seen through its abort flag's ``wait``, wrapped on the instance so
+        that the loop keeps its unpatched fast path.
+        """
+        if self.green:
+            return lambda: eventlet.sleep(0)
+        asleep = threading.Event()
+        abort = timer._abort
+
+        def wait(timeout=None):
+            asleep.set()
+            return type(abort).wait(abort, timeout)
+
+        abort.wait = wait
+        self.addCleanup(vars(abort).pop, 'wait', None)
+
+        def settle():
+            self.wait_for(asleep.is_set, what='the loop idling')
+            asleep.clear()
+
+        return settle
+
     def start_and_yield(self, timer, **kwargs):
         """Start a loop and let it run up to its first (real) sleep."""
+        settle = self.idling(timer)
         event = timer.start(**kwargs)
-        eventlet.sleep(0)
+        settle()
         return event
+
+    def let_run(self, predicate, what):
+        """Let started loops run until ``predicate()`` holds.
+
+        In eventlet mode one yield must be enough.
+        """
+        if self.green:
+            eventlet.sleep(0)
+            self.assertTrue(predicate(), what)
+        else:
+            self.wait_for(predicate, what=what)
 
 
 class TestApi(ParityTestCase):
@@ -275,6 +349,7 @@ class TestApi(ParityTestCase):
 
     def test_p48_hub_clock_is_monotonic(self):
         """P48: the hub clock is time.monotonic, also inside f."""
+        self.eventlet_only('P48 is about the eventlet hub clock')
         self.assertIs(time.monotonic, eventlet.hubs.get_hub().clock)
 
         def check_clock():
@@ -290,17 +365,32 @@ class TestLifecycle(ParityTestCase):
     """start(), stop(), wait() and the done event (P03-P17)."""
 
     def test_p03_start_returns_new_done_event_and_defers_f(self):
-        """P03: start() returns timer.done, a new Event; f runs later."""
+        """P03: start() returns timer.done, a new Event; f runs later.
+
+        With native threads the done event is a ThreadDone, and f runs in
+        the loop's own thread, never inside start().
+        """
+        me = self.current()
         for name, _kind, kwargs, _keep in LOOPS:
-            f = mock.Mock(side_effect=[self.done('one'), self.done('two')])
+            ran_in = []
+            outcomes = iter([self.done('one'), self.done('two')])
+
+            def run(ran_in=ran_in, outcomes=outcomes):
+                ran_in.append(self.current())
+                raise next(outcomes)
+
+            f = mock.Mock(side_effect=run)
             timer = self.loop_class(name)(f)
             first = timer.start(**kwargs)
             self.assertIs(timer.done, first, name)
-            self.assertIsInstance(first, eventlet_event.Event, name)
-            self.assertEqual(0, f.call_count, name)
-            eventlet.sleep(0)
-            self.assertEqual(1, f.call_count, name)
+            self.assertIsInstance(first, self.done_class, name)
+            if self.green:
+                self.assertEqual(0, f.call_count, name)
+            self.let_run(lambda f=f: f.call_count == 1, name)
             self.assertEqual('one', self.run_until_done(first), name)
+            self.assertEqual(1, f.call_count, name)
+            self.assertEqual(1, len(ran_in), name)
+            self.assertIsNot(me, ran_in[0], name)
             second = timer.start(**kwargs)
             self.assertIsNot(first, second, name)
             self.assertIs(timer.done, second, name)
@@ -520,11 +610,13 @@ class TestLifecycle(ParityTestCase):
         for name, _kind, kwargs, keep in LOOPS:
             f = mock.Mock(return_value=keep)
             timer = self.loop_class(name)(f)
+            settle = self.idling(timer)
             event = timer.start(**kwargs)
-            # Before the loop first ran, and while it sleeps.
+            # Before the loop first ran (native threads: whenever), and
+            # while it sleeps.
             raised = self.assertRaises(RuntimeError, timer.start, **kwargs)
             self.assertEqual(RUN_ONLY_ONE[name], str(raised))
-            eventlet.sleep(0)
+            settle()
             raised = self.assertRaises(RuntimeError, timer.start, **kwargs)
             self.assertEqual(RUN_ONLY_ONE[name], str(raised))
             self.assertIs(event, timer.done, name)
@@ -535,14 +627,15 @@ class TestLifecycle(ParityTestCase):
     def test_p15_start_after_stop_while_f_still_runs(self):
         """P15: start() after stop() but before f returned: RuntimeError."""
         for name, _kind, kwargs, keep in LOOPS:
-            release = eventlet_event.Event()
-            f = mock.Mock(side_effect=lambda: release.wait())
+            release = self.gate()
+            f = mock.Mock(side_effect=release.wait)
             timer = self.loop_class(name)(f)
-            event = self.start_and_yield(timer, **kwargs)
+            event = timer.start(**kwargs)
+            self.let_run(lambda f=f: f.call_count == 1, 'f runs')
             timer.stop()
             raised = self.assertRaises(RuntimeError, timer.start, **kwargs)
             self.assertEqual(RUN_ONLY_ONE[name], str(raised))
-            release.send(keep)
+            release.open(keep)
             self.assertIs(True, self.run_until_done(event), name)
             # Once the old loop is over, a restart works (P16).
             f.side_effect = self.done('again')
@@ -552,10 +645,19 @@ class TestLifecycle(ParityTestCase):
     def test_p16_restart_right_after_wait(self):
         """P16: _thread is cleared before wait() returns; restart works."""
         for name, _kind, kwargs, _keep in LOOPS:
-            timer = self.loop_class(name)(
-                mock.Mock(side_effect=[self.done('one'), self.done('two')]))
+            # Held until _thread is checked: a native thread could end
+            # the loop first.
+            started = self.gate()
+            outcomes = iter([self.done('one'), self.done('two')])
+
+            def f(started=started, outcomes=outcomes):
+                started.wait()
+                raise next(outcomes)
+
+            timer = self.loop_class(name)(f)
             first = timer.start(**kwargs)
             self.assertIsNotNone(timer._thread, name)
+            started.open()
             self.assertEqual('one', self.run_until_done(first), name)
             self.assertIsNone(timer._thread, name)
             second = timer.start(**kwargs)
@@ -578,6 +680,7 @@ class TestLifecycle(ParityTestCase):
 
     def test_p16_restart_after_kill(self):
         """P16: killing the loop's greenthread frees it for a restart."""
+        self.eventlet_only('a native thread cannot be killed')
         for name, _kind, kwargs, keep in LOOPS:
             f = mock.Mock(return_value=keep)
             timer = self.loop_class(name)(f)
@@ -591,38 +694,64 @@ class TestLifecycle(ParityTestCase):
             timer.stop()
             self.assertIs(True, self.run_until_done(event, timeout=2), name)
 
-    def _wait_in_greenthreads(self, timer, count=3):
+    def _wait_in_parallel(self, timer, count=3):
+        """Block ``count`` greenthreads (or threads) in ``timer.wait()``.
+
+        Returns a function that collects their outcomes, in order.
+        """
         def waiter():
             try:
                 return 'returned', timer.wait()
             except ValueError as exc:
                 return 'raised', exc
 
-        threads = [eventlet.spawn(waiter) for _ in range(count)]
-        eventlet.sleep(0)
-        return threads
+        if self.green:
+            threads = [eventlet.spawn(waiter) for _ in range(count)]
+            eventlet.sleep(0)
+            return lambda: self.call_bounded(
+                lambda: [thread.wait() for thread in threads])
+        results = [None] * count
+
+        def run(i):
+            results[i] = waiter()
+
+        threads = [threading.Thread(target=run, args=(i,), daemon=True)
+                   for i in range(count)]
+        for thread in threads:
+            thread.start()
+        # All of them blocked in the wait before the loop ends (the
+        # waiters of a ThreadDone wait on its threading.Event).
+        waiters = timer.done._event._cond._waiters
+        self.wait_for(lambda: len(waiters) == count, what='waiters')
+
+        def collect():
+            for thread in threads:
+                thread.join(5)
+                self.assertFalse(thread.is_alive(), 'a waiter hangs')
+            return results
+
+        return collect
 
     def test_p17_all_waiters_get_the_result(self):
-        """P17: several greenthreads in wait() all get the result."""
+        """P17: several greenthreads (threads) in wait() get the result."""
         for name, _kind, kwargs, _keep in LOOPS:
-            release = eventlet_event.Event()
+            release = self.gate()
 
             def f(release=release):
                 raise release.wait()
 
             timer = self.loop_class(name)(f)
             timer.start(**kwargs)
-            threads = self._wait_in_greenthreads(timer)
-            release.send(self.done('result'))
-            with self.bounded(5):
-                results = [thread.wait() for thread in threads]
+            collect = self._wait_in_parallel(timer)
+            release.open(self.done('result'))
+            results = collect()
             self.assertEqual([('returned', 'result')] * 3, results, name)
             self.assertEqual('result', timer.wait(), name)
 
     def test_p17_all_waiters_get_the_same_exception(self):
         """P17: on failure every wait() raises the very same instance."""
         for name, _kind, kwargs, _keep in LOOPS:
-            release = eventlet_event.Event()
+            release = self.gate()
             error = ValueError(name)
 
             def f(release=release, error=error):
@@ -631,10 +760,9 @@ class TestLifecycle(ParityTestCase):
 
             timer = self.loop_class(name)(f)
             timer.start(**kwargs)
-            threads = self._wait_in_greenthreads(timer)
-            release.send()
-            with self.bounded(5):
-                results = [thread.wait() for thread in threads]
+            collect = self._wait_in_parallel(timer)
+            release.open()
+            results = collect()
             self.assertEqual(['raised'] * 3, [r[0] for r in results], name)
             for _outcome, raised in results:
                 self.assertIs(error, raised, name)
@@ -1101,12 +1229,16 @@ class TestBackOff(ParityTestCase):
 
 
 class TestSleepSeams(ParityTestCase):
-    """P37: consumers neutralise every sleep through EventletEvent.wait."""
+    """P37: consumers neutralise every sleep through EventletEvent.wait.
+
+    In native-thread mode the same contract holds for
+    ``oslo_loopingcall._threading.ThreadAbort.wait``, which
+    ``oslo_loopingcall.fixture.SleepFixture`` patches there.
+    """
 
     def _patch_wait(self, *args, **kwargs):
-        return self.useFixture(fixtures.MockPatch(
-            'oslo_utils.eventletutils.EventletEvent.wait', *args,
-            **kwargs)).mock
+        return self.useFixture(fixtures.MockPatchObject(
+            self.abort_class, 'wait', *args, **kwargs)).mock
 
     def test_p37_sleep_fixture_patch_controls_every_loop_sleep(self):
         """P37: SleepFixture's mock sees initial delay and each interval."""
@@ -1131,15 +1263,13 @@ class TestSleepSeams(ParityTestCase):
         f = mock.Mock(side_effect=[ValueError(), ValueError(), 'ok'])
         retry = self.lc.RetryDecorator(inc_sleep_time=60, max_sleep_time=120,
                                        exceptions=(ValueError,))
-        with self.bounded(2):
-            self.assertEqual('ok', retry(f)())
+        self.assertEqual('ok', self.call_bounded(retry(f), timeout=2))
         self.assertEqual([mock.call(60), mock.call(120)],
                          wait.call_args_list)
 
     def test_p37_autospec_patch(self):
         """P37: ironic's autospec=True patch (the event passed as self)."""
-        wait = self.useFixture(fixtures.MockPatchObject(
-            eventletutils.EventletEvent, 'wait', autospec=True)).mock
+        wait = self._patch_wait(autospec=True)
         timer = self.lc.DynamicLoopingCall(
             mock.Mock(side_effect=[45, 45, self.done('x')]))
         self.assertEqual('x', self.run_until_done(
@@ -1147,7 +1277,7 @@ class TestSleepSeams(ParityTestCase):
         self.assertEqual([60, 45, 45],
                          [c.args[1] for c in wait.call_args_list])
         for call in wait.call_args_list:
-            self.assertIsInstance(call.args[0], eventletutils.EventletEvent)
+            self.assertIsInstance(call.args[0], self.abort_class)
 
     def test_p37_plain_function_patch(self):
         """P37: wait patched with 'lambda *a, **kw: None' (ironic)."""
@@ -1358,9 +1488,14 @@ class TestSubclassing(ParityTestCase):
     def test_p46_idle_for_gets_result_and_elapsed(self):
         """P46: idle_for(result, elapsed) decides each sleep."""
         timer = self.cls(mock.Mock(side_effect=[1, 2, self.done('end')]))
+        # Every sleep holds the loop until the second start() was tried:
+        # a native thread could otherwise end it first.
+        held = self.gate()
+        self.sleep.side_effect = lambda seconds: held.wait()
         event = timer.start(initial_delay=3)
         raised = self.assertRaises(RuntimeError, timer.start)
         self.assertEqual('Only one custom call at a time', str(raised))
+        held.open()
         self.assertEqual('end', self.run_until_done(event))
         self.assertEqual([(1, 0.5), (2, 0.5)], self.seen)
         self.assertEqual([mock.call(3), mock.call(2), mock.call(4)],

@@ -10,8 +10,12 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Test seams consumers patch, the timing fast path, the subclassing API."""
+"""Test seams consumers patch, the timing fast path, the subclassing API.
 
+Every test runs in both modes (eventlet and native threads).
+"""
+
+import threading
 from unittest import mock
 
 import fixtures
@@ -46,7 +50,14 @@ def counting(n, clock=None, run_time=0.0):
 
 
 class TestFastPath(base.TestCase):
-    """With no seam patched, loops sleep until each run's due time."""
+    """With no seam patched, loops sleep until each run's due time.
+
+    The fast path waits on the abort event's own eventlet Event in
+    eventlet mode, and on the abort flag itself (a ``threading.Event``)
+    with native threads. The test replaces that wait on the one loop's
+    instance only, so the classes stay unpatched and the loop keeps the
+    fast path.
+    """
 
     def run_fast(self, timer, start, late):
         clock = FakeClock()
@@ -60,9 +71,8 @@ class TestFastPath(base.TestCase):
             # the hub's millisecond timer granularity makes it.
             clock.now += timeout + late
 
-        # The fast path waits on the abort event's own eventlet Event.
-        self.useFixture(
-            fixtures.MockPatchObject(timer._abort._event, 'wait', wait))
+        target = timer._abort._event if self.green else timer._abort
+        self.useFixture(fixtures.MockPatchObject(target, 'wait', wait))
         return clock, waits, start(clock)
 
     def test_late_wake_ups_do_not_drift(self):
@@ -125,11 +135,16 @@ class TestFastPath(base.TestCase):
 
 class TestSleepSeams(base.TestCase):
 
-    def test_eventlet_event_wait_patch_controls_every_sleep(self):
+    def test_abort_flag_wait_patch_controls_every_sleep(self):
         # What oslo_service.fixture.SleepFixture (and ironic, os-brick)
-        # patch: every idle period, initial delay included, goes through it.
-        with mock.patch('oslo_utils.eventletutils.EventletEvent.wait',
-                        autospec=True) as wait:
+        # patch: every idle period, initial delay included, goes through
+        # it. Native threads: the same holds for ThreadAbort.wait, which
+        # our SleepFixture patches in that mode.
+        if self.green:
+            target = 'oslo_utils.eventletutils.EventletEvent.wait'
+        else:
+            target = 'oslo_loopingcall._threading.ThreadAbort.wait'
+        with mock.patch(target, autospec=True) as wait:
             f, runs = counting(3)
             done = loopingcall.FixedIntervalLoopingCall(f).start(
                 interval=60, initial_delay=30)
@@ -212,10 +227,17 @@ class TestSubclassingApi(base.TestCase):
             return outcome
 
         timer = Custom(f)
-        with mock.patch.object(loopingcall.LoopingCallBase, '_sleep') as s:
+        # Each idle period holds the loop until the second start() was
+        # tried: a native thread could otherwise end it first. (In eventlet
+        # mode the loop only runs once the test yields.)
+        tried = threading.Event()
+        with mock.patch.object(loopingcall.LoopingCallBase, '_sleep',
+                               side_effect=lambda seconds: tried.wait(5)
+                               ) as s:
             done = timer.start(5, stop_on_exception=False)
             self.assertRaisesRegex(RuntimeError, 'Only one custom call',
                                    timer.start, 5)
+            tried.set()
             self.assertEqual('end', self.run_until_done(done))
         # A swallowed failure reaches a plain idle_for as result 0, as in
         # the reference.

@@ -17,13 +17,13 @@ constructor) with a ``TypeError`` or ``ValueError`` that names the parameter
 and shows the value, before anything is spawned, and the looping call can
 be started properly afterwards. Values the reference gives a meaning (a
 timeout <= 0, ``max_retry_count=-1``, None where the signature defaults to
-None, ...) keep being accepted, with that meaning.
+None, ...) keep being accepted, with that meaning. Every table runs in both
+modes (eventlet and native threads).
 """
 
 import re
 from unittest import mock
 
-import eventlet
 import fixtures
 import testscenarios
 
@@ -156,7 +156,7 @@ class ValidationTestCase(base.TestCase):
 
 class TestStartRejects(ValidationTestCase):
 
-    scenarios = list(_rejected_start_scenarios())
+    scenarios = base.with_backends(_rejected_start_scenarios())
 
     def test_rejected_before_anything_starts(self):
         f = mock.Mock(side_effect=LC.LoopingCallDone('ok'))
@@ -172,7 +172,7 @@ class TestStartRejects(ValidationTestCase):
         self.assertIsNone(timer._thread)
         self.assertIsNone(timer.done)
         # Nothing was scheduled either.
-        eventlet.sleep(0)
+        self.yield_()
         f.assert_not_called()
         self.assertIsNone(timer._thread)
         self.assertEqual([], self.records())
@@ -186,7 +186,7 @@ class TestStartRejects(ValidationTestCase):
 
 class TestRetryDecoratorRejects(ValidationTestCase):
 
-    scenarios = list(_rejected_retry_scenarios())
+    scenarios = base.with_backends(_rejected_retry_scenarios())
 
     def test_rejected_at_construction(self):
         exc = self.assertRaises(self.exc, LC.RetryDecorator,
@@ -201,7 +201,7 @@ class TestStartAccepts(base.TestCase):
     the idle times asked of ``_sleep`` (run time 0, back-off jitter 1).
     """
 
-    scenarios = [
+    scenarios = base.with_backends([
         ('Fixed.interval=0',
          {'cls': LC.FixedIntervalLoopingCall, 'kwargs': {'interval': 0},
           'results': [None, None], 'sleeps': [0, 0]}),
@@ -264,7 +264,7 @@ class TestStartAccepts(base.TestCase):
          {'cls': LC.BackOffLoopingCall,
           'kwargs': {'starting_interval': 0, 'min_interval': 0.25},
           'results': [False, False], 'sleeps': [0.25, 0.5]}),
-    ]
+    ])
 
     def test_accepted_with_its_meaning(self):
         sleep = self.useFixture(fixtures.MockPatchObject(
@@ -289,7 +289,7 @@ class TestStartAccepts(base.TestCase):
 class TestRetryDecoratorAccepts(base.TestCase):
     """Retry settings the reference gives a meaning, with their sleeps."""
 
-    scenarios = [
+    scenarios = base.with_backends([
         ('max_retry_count=-1',
          {'kwargs': {'max_retry_count': -1, 'inc_sleep_time': 1,
                      'max_sleep_time': 2},
@@ -313,7 +313,7 @@ class TestRetryDecoratorAccepts(base.TestCase):
          {'kwargs': {'max_retry_count': 3, 'inc_sleep_time': 1,
                      'exceptions': ValueError},
           'failures': 2, 'sleeps': [1, 2]}),
-    ]
+    ])
 
     def test_accepted_with_its_meaning(self):
         sleepfx = self.useFixture(fixture.SleepFixture())
@@ -321,8 +321,7 @@ class TestRetryDecoratorAccepts(base.TestCase):
         kwargs.setdefault('exceptions', (ValueError,))
         f = mock.Mock(side_effect=[ValueError()] * self.failures + ['ok'])
         decorated = LC.RetryDecorator(**kwargs)(f)
-        with eventlet.Timeout(5):
-            self.assertEqual('ok', decorated('arg'))
+        self.assertEqual('ok', self.call_bounded(lambda: decorated('arg')))
         self.assertEqual(self.failures + 1, f.call_count)
         f.assert_called_with('arg')
         self.assertEqual(self.sleeps,

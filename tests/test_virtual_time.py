@@ -10,11 +10,15 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""VirtualTimeFixture: exact schedules through public API only."""
+"""VirtualTimeFixture: exact schedules through public API only.
+
+Every test runs in both modes. With native threads the loops run in
+parallel with the test: the tests wait (bounded) for a loop to have asked
+for an idle period before moving the clock or stopping it, and start loops
+that share a schedule under ``clock.paused()``.
+"""
 
 import time
-
-import eventlet
 
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
@@ -124,8 +128,11 @@ class TestVirtualTime(base.TestCase):
         fb, b = done_after(3, self.clock, value='b')
         ta = loopingcall.FixedIntervalLoopingCall(fa)
         tb = loopingcall.FixedIntervalLoopingCall(fb)
-        ea = ta.start(10)
-        eb = tb.start(15, initial_delay=5)
+        # Native threads: otherwise ta could jump the clock before tb
+        # has started.
+        with self.clock.paused():
+            ea = ta.start(10)
+            eb = tb.start(15, initial_delay=5)
         self.assertEqual(('a', 'b'),
                          (self.run_until_done(ea), self.run_until_done(eb)))
         self.assertEqual([0, 10, 20, 30], a)
@@ -135,11 +142,15 @@ class TestVirtualTime(base.TestCase):
 
     def test_stop_wakes_a_virtual_sleep(self):
         timer = loopingcall.FixedIntervalLoopingCall(lambda: None)
-        done = timer.start(3600)
-        eventlet.sleep(0)
-        timer.stop()
-        self.assertIs(True, self.run_until_done(done))
+        # Paused, the clock never ends the sleep: only stop() can.
+        with self.clock.paused():
+            done = timer.start(3600)
+            self.wait_for(lambda: self.clock.idle_times == [3600],
+                          what='the loop idling')
+            timer.stop()
+            self.assertIs(True, self.run_until_done(done))
         self.assertEqual([3600], self.clock.idle_times)
+        self.assertEqual(0, self.clock.now())
 
 
 class TestManualTime(base.TestCase):
@@ -149,21 +160,29 @@ class TestManualTime(base.TestCase):
         self.clock = self.useFixture(
             fixture.VirtualTimeFixture(start=1000, autojump=False))
 
+    def idling(self, count):
+        """Wait until the loops have asked for ``count`` idle periods."""
+        self.wait_for(lambda: len(self.clock.idle_times) == count,
+                      what='%d idle periods' % count)
+        self.assertEqual(count, len(self.clock.idle_times))
+
     def test_time_moves_only_by_hand(self):
         runs = []
         timer = loopingcall.FixedIntervalWithTimeoutLoopingCall(
             lambda: runs.append(self.clock.now()))
         done = timer.start(interval=60, timeout=150)
-        eventlet.sleep(0)
+        self.idling(1)
         self.assertEqual([1000], runs)
         self.clock.advance(59)
-        eventlet.sleep(0)
+        self.yield_()
         self.assertEqual([1000], runs)
+        self.assertEqual(1, len(self.clock.idle_times))
         self.clock.advance(1)
-        eventlet.sleep(0)
+        self.idling(2)
         self.assertEqual([1000, 1060], runs)
         self.clock.advance(60)
-        eventlet.sleep(0)
+        self.idling(3)
+        self.assertEqual([1000, 1060, 1120], runs)
         self.assertFalse(done.ready())
         # The timeout fires at the first check after 150 s: the run due
         # at 1180.
@@ -186,7 +205,7 @@ class TestCleanup(base.TestCase):
         clock.setUp()
         timer = loopingcall.FixedIntervalLoopingCall(lambda: None)
         done = timer.start(60)
-        eventlet.sleep(0)
+        self.wait_for(lambda: clock.idle_times == [60], what='the loop idling')
         clock.cleanUp()
         self.assertTrue(done.ready())
         self.assertIsNone(timer._thread)
