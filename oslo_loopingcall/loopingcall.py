@@ -156,6 +156,11 @@ class _FixedIntervalPolicy:
         idle = self.interval - elapsed
         if idle >= 0:
             return idle
+        if idle > -0.004:
+            # Below the reference's warning threshold (an overrun that
+            # rounds to 0.00 s): no need to pay for round() on every run of
+            # a loop with interval 0.
+            return 0
         # The warning threshold is the reference's (overruns of less than
         # 5 ms are not reported), but the sleep is no longer rounded.
         delay = round(-idle, 2)
@@ -441,8 +446,18 @@ class LoopingCallBase:
             # granularity) from adding up into drift.
             wake = clock()
             while not is_set():
-                fast_elapsed = (cls._elapsed is _BASE_ELAPSED and
-                                '_elapsed' not in self.__dict__)
+                # Whether any timing or sleep seam is patched (on the class,
+                # its bases or this instance), looked at every run so that
+                # a patch applied while the loop runs still takes effect.
+                instance = self.__dict__
+                fast = (cls._elapsed is _BASE_ELAPSED and
+                        cls._sleep is _BASE_SLEEP and
+                        abort_type.wait is base_wait and
+                        virtual_time is None and
+                        '_elapsed' not in instance and
+                        '_sleep' not in instance)
+                fast_elapsed = fast or (cls._elapsed is _BASE_ELAPSED and
+                                        '_elapsed' not in instance)
                 if fast_elapsed:
                     started = clock()
                 else:
@@ -476,10 +491,7 @@ class LoopingCallBase:
                               'for %(idle).02f seconds',
                               {'func_name': func_name, 'idle': idle,
                                'kind': kind})
-                if (fast_elapsed and virtual_time is None and
-                        cls._sleep is _BASE_SLEEP and
-                        abort_type.wait is base_wait and
-                        not self.__dict__.get('_sleep')):
+                if fast:
                     # Fast path, taken only while no test has patched a
                     # sleep or timing seam (_sleep, _elapsed, the abort
                     # flag's wait): the backend's cheapest wait that stop()
