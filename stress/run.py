@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Stress and fault-injection suite of oslo_loopingcall.
+
+Thousands of loops of the four kinds run at once with small real intervals
+while seeded random faults end them in every way there is; RetryDecorator
+calls share decorators meanwhile. Afterwards every invariant is checked: no
+waiter hung, every waiter got exactly what its loop produced, no thread,
+greenthread, hub timer, file descriptor or memory left behind, and ERROR
+records for real failures only. Each mode runs in a process of its own
+(stress/_worker.py), since the mode is chosen once per process.
+
+    python stress/run.py                  # full: 10,000 eventlet loops,
+                                          # 500 native-thread loops (75 s)
+    python stress/run.py --short          # bounded for CI (35 s)
+    python stress/run.py --seed 2 --mode eventlet --duration 30
+
+The exit status is 0 only if every invariant holds in every mode.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKER = os.path.join(HERE, '_worker.py')
+ROOT = os.path.dirname(HERE)
+
+DEFAULT_SEED = 20260101
+
+# Per mode and form (short or not): loops running at once, RetryDecorator
+# callers, pools of OS threads (that stop loops, that wait for them, that
+# call decorated functions), seconds of each round (warm-up, main, memory,
+# kills) and the grace after which a blocked waiter counts as hung. The
+# warm-up runs at full concurrency, so that whatever grows with the load
+# has grown before the baselines are taken.
+PLANS = {
+    ('eventlet', False): dict(
+        loops=10000, retry_callers=300, os_stoppers=3, os_waiters=8,
+        os_retry_threads=2, warmup=2.0, duration=20.0, mem_round=6.0,
+        kill_round=4.0, grace=60.0),
+    ('eventlet', True): dict(
+        loops=2000, retry_callers=100, os_stoppers=2, os_waiters=4,
+        os_retry_threads=2, warmup=1.0, duration=8.0, mem_round=3.0,
+        kill_round=2.0, grace=30.0),
+    ('threading', False): dict(
+        loops=500, retry_callers=20, os_stoppers=4, os_waiters=64,
+        os_retry_threads=0, warmup=2.0, duration=20.0, mem_round=6.0,
+        kill_round=0, grace=60.0),
+    ('threading', True): dict(
+        loops=200, retry_callers=10, os_stoppers=4, os_waiters=32,
+        os_retry_threads=0, warmup=1.0, duration=8.0, mem_round=3.0,
+        kill_round=0, grace=30.0),
+}
+
+# What tracemalloc may find still allocated after the memory round and a
+# garbage collection: mostly tables of dicts and sets that churn (such as
+# threading._active), reallocated whole during the round.
+MEM_SLACK_KIB = 512
+# What sys.getallocatedblocks() may find still allocated after the main
+# round (untraced) and a garbage collection: a leak of one object per run
+# would exceed it many times over.
+BLOCKS_SLACK = 2000
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Stress and fault-injection suite of oslo_loopingcall.')
+    parser.add_argument('--seed', type=int, default=DEFAULT_SEED,
+                        help=f'seed of every random choice '
+                             f'(default {DEFAULT_SEED})')
+    parser.add_argument('--short', action='store_true',
+                        help='bounded run for CI: 2,000 eventlet loops, '
+                             '200 native-thread loops, 8 s each')
+    parser.add_argument('--mode', choices=('eventlet', 'threading', 'both'),
+                        default='both',
+                        help='which mode to stress (default: both, each in '
+                             'its own process)')
+    parser.add_argument('--duration', type=float, default=None,
+                        help='seconds of fault injection per mode (main '
+                             'round; default 20, or 8 with --short)')
+    parser.add_argument('--loops', type=int, default=None,
+                        help='loops running at once (default: per mode, '
+                             'see above)')
+    parser.add_argument('--strict-kills', action='store_true',
+                        help='count what the kill round leaves behind as '
+                             'a failure (eventlet retains greenthreads '
+                             'killed while sleeping in Event.wait(timeout) '
+                             'and then waited for; reported otherwise)')
+    return parser.parse_args(argv)
+
+
+def run_mode(mode, args):
+    cfg = dict(PLANS[(mode, args.short)])
+    if args.duration is not None:
+        cfg['duration'] = args.duration
+    if args.loops is not None:
+        cfg['loops'] = args.loops
+    cfg.update(seed=args.seed, short=args.short,
+               mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK,
+               strict_kills=args.strict_kills)
+    env = dict(os.environ)
+    env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
+    # Run from the checkout even without an installed package.
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (ROOT, env.get('PYTHONPATH')) if p)
+    env.pop('OSLO_LOOPINGCALL_BACKEND', None)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, WORKER, mode, json.dumps(cfg)],
+        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    result = None
+    for line in proc.stdout:
+        if line.startswith('STRESS-RESULT '):
+            result = json.loads(line[len('STRESS-RESULT '):])
+        else:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+    code = proc.wait()
+    wall = time.monotonic() - started
+    ok = code == 0 and result is not None and result.get('ok')
+    if result is None:
+        print(f'stress: the {mode} worker ended with status {code} '
+              f'without a result', flush=True)
+    return ok, wall
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    modes = (['eventlet', 'threading'] if args.mode == 'both'
+             else [args.mode])
+    verdicts = []
+    started = time.monotonic()
+    for mode in modes:
+        ok, wall = run_mode(mode, args)
+        verdicts.append((mode, ok, wall))
+        print(flush=True)
+    total = time.monotonic() - started
+    summary = ', '.join(f'{mode} {"PASS" if ok else "FAIL"} ({wall:.0f} s)'
+                        for mode, ok, wall in verdicts)
+    good = all(ok for _, ok, _ in verdicts)
+    print(f'stress: {"PASS" if good else "FAIL"} -- {summary}; '
+          f'seed {args.seed}; {total:.0f} s in all', flush=True)
+    return 0 if good else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
