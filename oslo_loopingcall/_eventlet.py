@@ -42,6 +42,9 @@ _NativeLock = patcher.original('threading').Lock
 _foreign_lock = _NativeLock()
 
 
+_NO_KWARGS: dict[str, ty.Any] = {}
+
+
 class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
     """The greenthread that runs one loop.
 
@@ -60,7 +63,8 @@ class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
     def main(self, function: ty.Callable[..., ty.Any], args: ty.Any,
              kwargs: ty.Any) -> None:
         try:
-            result = function(*args, **kwargs)
+            result = (function(*args, **kwargs) if kwargs
+                      else function(*args))
         except BaseException as exc:
             loop = self._release()
             self._exit_event.send_exception(type(exc), exc, exc.__traceback__)
@@ -183,17 +187,19 @@ class EventletBackend:
         hub = hubs.get_hub()
         _waker(hub)
         thread = _LoopThread(hub, loop)
-        hub.schedule_call_global(0, thread.switch, loop._run_loop, args, {})
+        hub.schedule_call_global(0, thread.switch, type(loop)._run_loop,
+                                 (loop,) + args, _NO_KWARGS)
         loop._thread = thread
         loop.done = thread._exit_event
 
     @staticmethod
-    def fast_wait(abort: eventletutils.EventletEvent
-                  ) -> ty.Callable[[float], ty.Any]:
-        # The abort event's own eventlet Event: woken by stop() like
-        # EventletEvent.wait(), without throwing a Timeout into the
-        # greenthread on every period.
-        return ty.cast(ty.Callable[[float], ty.Any], abort._event.wait)
+    def fast_waiter(abort: eventletutils.EventletEvent) -> ty.Any:
+        """What the fast path waits on: the abort flag's eventlet Event.
+
+        Woken by stop() like ``EventletEvent.wait()``, but without throwing
+        a Timeout into the greenthread on every period.
+        """
+        return abort._event
 
     @staticmethod
     def current() -> ty.Any:

@@ -122,8 +122,9 @@ class ThreadingBackend:
             done.send(result)
 
     @staticmethod
-    def fast_wait(abort: ThreadAbort) -> ty.Callable[[float], ty.Any]:
-        return abort.wait
+    def fast_waiter(abort: ThreadAbort) -> ThreadAbort:
+        """What the fast path waits on: the abort flag itself."""
+        return abort
 
     @staticmethod
     def current() -> threading.Thread:

@@ -146,11 +146,13 @@ def _check_number(name: str, value: ty.Any, *, minimum: float | None = 0,
 class _FixedIntervalPolicy:
     """Idle for what is left of ``interval`` after ``f`` ran."""
 
-    __slots__ = ('interval', 'func_name')
+    __slots__ = ('interval', 'f')
 
-    def __init__(self, interval: float, func_name: str) -> None:
+    def __init__(self, interval: float, f: ty.Any) -> None:
         self.interval = interval
-        self.func_name = func_name
+        # Named only when a warning needs it: the name is a string per
+        # loop that an idle loop has no use for.
+        self.f = f
 
     def __call__(self, result: ty.Any, elapsed: float) -> float:
         idle = self.interval - elapsed
@@ -167,7 +169,8 @@ class _FixedIntervalPolicy:
         if delay > 0:
             LOG.warning('Function %(func_name)r run outlasted '
                         'interval by %(delay).2f sec',
-                        {'func_name': self.func_name, 'delay': delay})
+                        {'func_name': _callable_name(self.f),
+                         'delay': delay})
         return 0
 
     def failed(self, elapsed: float) -> float:
@@ -179,10 +182,10 @@ class _FixedIntervalWithTimeoutPolicy(_FixedIntervalPolicy):
 
     __slots__ = ('timeout', 'started_at', 'clock')
 
-    def __init__(self, interval: float, func_name: str, timeout: float,
-                 started_at: float,
+    def __init__(self, interval: float, f: ty.Any,
+                 timeout: float, started_at: float,
                  clock: ty.Callable[[], float] | None = None) -> None:
-        super().__init__(interval, func_name)
+        super().__init__(interval, f)
         self.timeout = timeout
         self.started_at = started_at
         self.clock = clock or _clock()
@@ -420,15 +423,12 @@ class LoopingCallBase:
         f = self.f
         assert f is not None  # checked by _check_start()
         kind = self._KIND
-        func_name = _callable_name(f)
-        failed = getattr(idle_for, 'failed', None)
         cls = type(self)
         backend = self._backend
         abort = self._abort
-        is_set = abort.is_set
         abort_type = type(abort)
         base_wait = backend.base_wait
-        fast_wait = backend.fast_wait(abort)
+        fast_event = backend.fast_waiter(abort)
         not_failures = backend.exit_exceptions
         virtual_time = _virtual_time
         if virtual_time is None:
@@ -436,7 +436,7 @@ class LoopingCallBase:
         else:
             clock = virtual_time.now
             virtual_time._loop_started(self)
-        trace_enabled = LOG.logger.isEnabledFor
+        logger = LOG.logger
         try:
             if initial_delay:
                 self._sleep(initial_delay)
@@ -445,7 +445,7 @@ class LoopingCallBase:
             # actual start, keeps late wake-ups (the hub's timer
             # granularity) from adding up into drift.
             wake = clock()
-            while not is_set():
+            while not abort.is_set():
                 # Whether any timing or sleep seam is patched (on the class,
                 # its bases or this instance), looked at every run so that
                 # a patch applied while the loop runs still takes effect.
@@ -469,7 +469,7 @@ class LoopingCallBase:
                     if stop_on_exception or isinstance(exc, LoopingCallDone):
                         raise
                     LOG.error('%(kind)s %(func_name)r failed',
-                              {'kind': kind, 'func_name': func_name},
+                              {'kind': kind, 'func_name': _callable_name(f)},
                               exc_info=True)
                     ok = False
                 if fast_elapsed:
@@ -478,18 +478,18 @@ class LoopingCallBase:
                 else:
                     watch.stop()
                     elapsed = self._elapsed(watch)
-                if is_set():
+                if abort.is_set():
                     break
                 if ok:
                     idle = idle_for(result, elapsed)
-                elif failed is not None:
-                    idle = failed(elapsed)
+                elif hasattr(idle_for, 'failed'):
+                    idle = idle_for.failed(elapsed)
                 else:
                     idle = idle_for(0, elapsed)
-                if trace_enabled(_TRACE):
+                if logger.isEnabledFor(_TRACE):
                     LOG.trace('%(kind)s %(func_name)r sleeping '
                               'for %(idle).02f seconds',
-                              {'func_name': func_name, 'idle': idle,
+                              {'func_name': _callable_name(f), 'idle': idle,
                                'kind': kind})
                 if fast:
                     # Fast path, taken only while no test has patched a
@@ -499,9 +499,11 @@ class LoopingCallBase:
                     # late this run started). A patched seam sees the
                     # exact idle time instead.
                     wake = ended + idle - (started - wake)
-                    if wake < ended:
+                    if wake < ended - _CATCH_UP:
+                        # Late by more than the hub's timer granularity:
+                        # forgive it rather than run back to back.
                         wake = ended
-                    fast_wait(wake - ended)
+                    fast_event.wait(wake - ended if wake > ended else 0)
                 else:
                     self._sleep(idle)
                     wake = clock()
@@ -513,7 +515,7 @@ class LoopingCallBase:
         except BaseException:
             if not quiet:
                 LOG.error('%(kind)s %(func_name)r failed',
-                          {'kind': kind, 'func_name': func_name},
+                          {'kind': kind, 'func_name': _callable_name(f)},
                           exc_info=True)
             raise
         finally:
@@ -521,6 +523,11 @@ class LoopingCallBase:
                 virtual_time._loop_finished(self)
         return True
 
+
+#: Lateness (seconds) a loop still makes up for by starting its next run
+#: early; beyond it the schedule restarts from now. One epoll tick: wake-ups
+#: are rounded up to whole milliseconds.
+_CATCH_UP = 0.001
 
 _BASE_SLEEP = LoopingCallBase._sleep
 _BASE_ELAPSED = LoopingCallBase._elapsed
@@ -555,8 +562,7 @@ class FixedIntervalLoopingCall(LoopingCallBase):
         """
         _check_number('interval', interval)
         return self._start(
-            _FixedIntervalPolicy(interval,
-                                 _callable_name(self.f)),
+            _FixedIntervalPolicy(interval, self.f),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 
@@ -589,8 +595,7 @@ class FixedIntervalWithTimeoutLoopingCall(LoopingCallBase):
         _check_number('timeout', timeout, minimum=None, allow_inf=True)
         return self._start(
             _FixedIntervalWithTimeoutPolicy(
-                interval, _callable_name(self.f), timeout,
-                _clock()()),
+                interval, self.f, timeout, _clock()()),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 

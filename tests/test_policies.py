@@ -31,6 +31,10 @@ settings.register_profile(
 settings.load_profile('unit')
 
 
+def probe():
+    """The function whose runs the policies are told about."""
+
+
 class FixedRng(random.Random):
     """An RNG whose gauss() always returns the same value."""
 
@@ -45,30 +49,31 @@ class FixedRng(random.Random):
 class TestFixedIntervalPolicy(base.TestCase):
 
     def test_idles_what_is_left_of_the_interval(self):
-        policy = loopingcall._FixedIntervalPolicy(0.015, 'f')
+        policy = loopingcall._FixedIntervalPolicy(0.015, probe)
         self.assertAlmostEqual(0.012, policy(None, 0.003), places=12)
         self.assertEqual([], self.records())
 
     def test_overrun_idles_zero_and_warns_like_the_reference(self):
-        policy = loopingcall._FixedIntervalPolicy(1.0, 'mod.f')
+        policy = loopingcall._FixedIntervalPolicy(1.0, probe)
         self.assertEqual(0, policy(None, 1.006))
         self.assertEqual(
-            ["WARNING oslo.loopingcall.loopingcall Function 'mod.f' run "
+            ["WARNING oslo.loopingcall.loopingcall Function "
+             "'tests.test_policies.probe' run "
              "outlasted interval by 0.01 sec"], self.records())
 
     def test_overrun_below_rounding_threshold_is_not_reported(self):
-        policy = loopingcall._FixedIntervalPolicy(1.0, 'f')
+        policy = loopingcall._FixedIntervalPolicy(1.0, probe)
         self.assertEqual(0, policy(None, 1.004))
         self.assertEqual([], self.records())
 
     def test_failed_run_keeps_the_interval(self):
-        policy = loopingcall._FixedIntervalPolicy(2, 'f')
+        policy = loopingcall._FixedIntervalPolicy(2, probe)
         self.assertEqual(1.5, policy.failed(0.5))
 
     @given(interval=seconds, elapsed=seconds)
     def test_never_negative_and_equals_interval_minus_run_time(
             self, interval, elapsed):
-        policy = loopingcall._FixedIntervalPolicy(interval, 'f')
+        policy = loopingcall._FixedIntervalPolicy(interval, probe)
         with mock.patch.object(loopingcall, 'LOG'):
             idle = policy(None, elapsed)
         self.assertGreaterEqual(idle, 0)
@@ -80,7 +85,7 @@ class TestFixedIntervalWithTimeoutPolicy(base.TestCase):
     def make(self, timeout, now):
         clock = mock.Mock(return_value=now)
         return loopingcall._FixedIntervalWithTimeoutPolicy(
-            1, 'f', timeout, started_at=100.0, clock=clock)
+            1, probe, timeout, started_at=100.0, clock=clock)
 
     def test_within_timeout(self):
         self.assertEqual(0.75, self.make(5, 104.9)(None, 0.25))
