@@ -1,0 +1,606 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""One benchmark scenario for one contender, in a fresh process.
+
+Usage: ``python _worker.py CONTENDER SCENARIO JSON_PARAMS``
+
+CONTENDER is ``floor``, ``ours`` or ``ref``. The scenario's result is
+printed as one JSON object on the last line of stdout: ``values`` (the
+measurements) and ``checks`` (``[name, ok, detail]`` for every verification
+the scenario made). Only the contender's own module is imported (plus
+tenacity in the ``micro`` scenario), so that one contender's imports and
+hub state cannot influence another's figures.
+"""
+
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+import warnings
+
+warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+
+import eventlet  # noqa: E402
+from eventlet import greenthread  # noqa: E402
+from eventlet import hubs  # noqa: E402
+import greenlet  # noqa: E402
+
+perf = time.perf_counter
+clock = time.monotonic
+
+CHECKS = []
+
+
+def check(name, ok, detail=''):
+    CHECKS.append([name, bool(ok), str(detail)])
+    return ok
+
+
+# -- contenders ---------------------------------------------------------------
+
+def load(name):
+    """Return the module providing the looping call API for ``name``."""
+    if name == 'floor':
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import floor
+        return floor
+    if name == 'ours':
+        from oslo_loopingcall import loopingcall
+        return loopingcall
+    if name == 'ref':
+        from oslo_service import loopingcall
+        # Make sure this really is the eventlet backend of oslo.service.
+        assert 'eventlet' in loopingcall.FixedIntervalLoopingCall.__module__
+        return loopingcall
+    raise SystemExit(f'unknown contender {name!r}')
+
+
+# -- environment --------------------------------------------------------------
+
+_LISTENER = None
+
+
+def install_listener():
+    """Register one idle socket with the hub, as any real service has.
+
+    With no listener at all the epolls hub sleeps with ``time.sleep``
+    (nanosecond timeouts); with one it calls ``epoll_wait``, whose timeout
+    is whole milliseconds, rounded up by CPython. Services always have
+    sockets, so the benchmarks run in that mode unless ``--no-listener``.
+    """
+    global _LISTENER
+    from eventlet.green import socket
+    a, b = socket.socketpair()
+    gt = eventlet.spawn(a.recv, 1)
+    eventlet.sleep(0)
+    _LISTENER = (a, b, gt)
+
+
+def rss_bytes():
+    try:
+        with open('/proc/self/statm') as f:
+            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+    except OSError:
+        return None
+
+
+def count_greenthreads():
+    """(live greenlets, GreenThread objects still referenced)."""
+    live = threads = 0
+    for o in gc.get_objects():
+        if isinstance(o, greenlet.greenlet):
+            if not o.dead:
+                live += 1
+            if isinstance(o, greenthread.GreenThread):
+                threads += 1
+    return live, threads
+
+
+def hub_timers():
+    """(timers in the hub, of which not yet called nor cancelled)."""
+    hub = hubs.get_hub()
+    items = list(hub.timers) + list(hub.next_timers)
+    return len(items), sum(1 for _, t in items if not t.called)
+
+
+def spin_until(cond, limit=30.0):
+    """Yield to the hub until ``cond()`` holds; False after ``limit`` s."""
+    deadline = clock() + limit
+    while not cond():
+        if clock() > deadline:
+            return False
+        eventlet.sleep(0)
+    return True
+
+
+def pct(values, p):
+    if not values:
+        return float('nan')
+    s = sorted(values)
+    k = (len(s) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+# -- scenarios ----------------------------------------------------------------
+
+def sc_micro(lc, contender, p):
+    """Per-iteration cost, RetryDecorator overhead, stop->wait latency."""
+    values = {}
+    done_cls = lc.LoopingCallDone
+
+    # 1. per-iteration cost ------------------------------------------------
+    def periter(kind, n):
+        count = [0]
+
+        if kind == 'fixed':
+            def f():
+                count[0] += 1
+                if count[0] >= n:
+                    raise done_cls('finished')
+            loop = lc.FixedIntervalLoopingCall(f)
+            t0 = perf()
+            loop.start(interval=0)
+        else:
+            def f():
+                count[0] += 1
+                if count[0] >= n:
+                    raise done_cls('finished')
+                return 0
+            loop = lc.DynamicLoopingCall(f)
+            t0 = perf()
+            loop.start()
+        result = loop.wait()
+        t1 = perf()
+        ok = result == 'finished' and count[0] == n
+        return (t1 - t0) / n * 1e6, ok, (result, count[0])
+
+    for kind in ('fixed', 'dynamic'):
+        periter(kind, min(2000, p['n_iter']))          # warm-up
+        runs = []
+        for _ in range(p['reps']):
+            us, ok, detail = periter(kind, p['n_iter'])
+            check(f'periter_{kind}: {p["n_iter"]} iterations, result '
+                  f'returned', ok, detail)
+            runs.append(us)
+        values[f'periter_{kind}'] = statistics.median(runs)
+
+    # 6. RetryDecorator first-time success ------------------------------------
+    calls = [0]
+
+    def target(x):
+        calls[0] += 1
+        return x
+
+    decorated = lc.RetryDecorator(max_retry_count=3, inc_sleep_time=0.01,
+                                  max_sleep_time=1,
+                                  exceptions=(ValueError,))(target)
+    import tenacity
+    tena = tenacity.retry(stop=tenacity.stop_after_attempt(4),
+                          wait=tenacity.wait_fixed(0.01),
+                          retry=tenacity.retry_if_exception_type(ValueError),
+                          reraise=True)(target)
+
+    def per_call(fn, n):
+        before = calls[0]
+        t0 = perf()
+        r = None
+        for i in range(n):
+            r = fn(i)
+        t1 = perf()
+        ok = calls[0] - before == n and r == n - 1
+        return (t1 - t0) / n * 1e6, ok
+
+    def calibrate(fn):
+        n = 50
+        while True:
+            us, _ = per_call(fn, n)
+            if us * n / 1e6 > 0.01 or n > 10 ** 7:
+                break
+            n *= 4
+        return max(50, int(p['retry_target_s'] / (us / 1e6)))
+
+    sizes = {name: calibrate(fn) for name, fn in
+             (('plain', target), ('deco', decorated), ('tenacity', tena))}
+    samples = {name: [] for name in sizes}
+    all_ok = True
+    for _ in range(p['retry_reps']):
+        for name, fn in (('plain', target), ('deco', decorated),
+                         ('tenacity', tena)):
+            us, ok = per_call(fn, sizes[name])
+            all_ok = all_ok and ok
+            samples[name].append(us)
+    check('retry: every call ran once, first time, and returned its value',
+          all_ok)
+    plain = statistics.median(samples['plain'])
+    values['retry_plain'] = plain
+    values['retry_overhead'] = statistics.median(samples['deco']) - plain
+    values['tenacity_overhead'] = (
+        statistics.median(samples['tenacity']) - plain)
+    values['retry_sizes'] = sizes
+
+    # 4. stop -> wait latency ----------------------------------------------
+    lat = []
+    ran = [0]
+
+    def idle_f():
+        ran[0] += 1
+
+    bad = 0
+    # The collector is paused during the samples (and run between batches,
+    # outside the timed windows): a collection triggered by whatever the
+    # cycle allocated would otherwise land on a random sample and decide
+    # the p99.
+    gc.collect()
+    gc.disable()
+    for i in range(p['stoplat_k']):
+        if i % 50 == 49:
+            gc.collect()
+        loop = lc.FixedIntervalLoopingCall(idle_f)
+        loop.start(interval=60)
+        target_runs = i + 1
+        if not spin_until(lambda: ran[0] >= target_runs, 5):
+            bad += 1
+            continue
+        eventlet.sleep(0)       # now certainly idle in its 60 s wait
+        t0 = perf()
+        loop.stop()
+        result = loop.wait()
+        t1 = perf()
+        if result is not True:
+            bad += 1
+        lat.append((t1 - t0) * 1e6)
+    gc.enable()
+    check(f'stop->wait: {p["stoplat_k"]} loops each ran once and wait() '
+          f'returned True', bad == 0 and ran[0] == p['stoplat_k'],
+          f'bad={bad} runs={ran[0]}')
+    values['stoplat_median'] = statistics.median(lat)
+    values['stoplat_p99'] = pct(lat, 99)
+    return values
+
+
+def start_loops(lc, n, interval, f, stagger=False):
+    loops = []
+    append = loops.append
+    cls = lc.FixedIntervalLoopingCall
+    for i in range(n):
+        loop = cls(f, i)
+        if stagger and i:
+            loop.start(interval, initial_delay=interval * i / n)
+        else:
+            loop.start(interval)
+        append(loop)
+    return loops
+
+
+def stop_and_verify(loops, name):
+    t0 = perf()
+    for loop in loops:
+        loop.stop()
+    bad = 0
+    for loop in loops:
+        if loop.wait() is not True:
+            bad += 1
+    t1 = perf()
+    check(f'{name}: all {len(loops)} loops stopped, wait() returned True',
+          bad == 0, f'bad={bad}')
+    return (t1 - t0) / max(1, len(loops)) * 1e6
+
+
+def sc_start(lc, contender, p):
+    """Start cost and memory per idle loop at N loops."""
+    n = p['n']
+    values = {'n': n}
+    count = [0]
+
+    def f(i):
+        count[0] += 1
+
+    # One loop first, outside the timed window: lazy imports and first-use
+    # set-up (ours picks its backend and registers a waker pipe on first
+    # use) are a one-time cost, reported on its own, not a per-loop one.
+    t0 = perf()
+    first = start_loops(lc, 1, 3600, f)
+    ok = spin_until(lambda: count[0] >= 1, 10)
+    t1 = perf()
+    stop_and_verify(first, 'first loop')
+    check('first loop ran once', ok and count[0] == 1, count[0])
+    values['first_loop_us'] = (t1 - t0) * 1e6
+    del first
+    count[0] = 0
+
+    gc.collect()
+    live0, threads0 = count_greenthreads()
+    rss0 = rss_bytes()
+    t0 = perf()
+    loops = start_loops(lc, n, 3600, f)
+    t1 = perf()
+    ok = spin_until(lambda: count[0] >= n, 120)
+    t2 = perf()
+    gc.collect()
+    rss1 = rss_bytes()
+    check(f'start {n}: every loop ran exactly once and is idle',
+          ok and count[0] == n, count[0])
+    values['start_us'] = (t2 - t0) / n * 1e6
+    values['start_call_us'] = (t1 - t0) / n * 1e6
+    if rss0 is not None:
+        values['rss_per_loop'] = (rss1 - rss0) / n
+    values['stop_us'] = stop_and_verify(loops, f'start {n}')
+    eventlet.sleep(0)
+    check(f'start {n}: no loop ran after stop()', count[0] == n, count[0])
+    del loops
+    gc.collect()
+    live1, threads1 = count_greenthreads()
+    check(f'start {n}: no greenthread left after stop+wait',
+          live1 == live0 and threads1 == threads0,
+          f'live {live0}->{live1}, GreenThread objects {threads0}->{threads1}')
+
+    if n <= p['mem_max']:
+        import tracemalloc
+        count[0] = 0
+        gc.collect()
+        tracemalloc.start()
+        gc.collect()
+        m0 = tracemalloc.get_traced_memory()[0]
+        loops = start_loops(lc, n, 3600, f)
+        ok = spin_until(lambda: count[0] >= n, 120)
+        gc.collect()
+        m1 = tracemalloc.get_traced_memory()[0]
+        check(f'memory {n}: every loop ran once and is idle',
+              ok and count[0] == n, count[0])
+        values['traced_per_loop'] = (m1 - m0) / n
+        stop_and_verify(loops, f'memory {n}')
+        tracemalloc.stop()
+    return values
+
+
+def sc_idle(lc, contender, p):
+    """CPU per wake-up with many idle loops (staggered due times)."""
+    n, interval, window = p['n'], p['interval'], p['window']
+    count = [0]
+
+    def f(i):
+        count[0] += 1
+
+    loops = start_loops(lc, n, interval, f, stagger=True)
+    ok = spin_until(lambda: count[0] >= n, 60)
+    eventlet.sleep(interval)                      # steady state
+    c0, p0, w0 = count[0], time.process_time(), clock()
+    eventlet.sleep(window)
+    c1, p1, w1 = count[0], time.process_time(), clock()
+    wakes = c1 - c0
+    expected = n * (w1 - w0) / interval
+    check(f'idle: {n} loops all started', ok, count[0])
+    check(f'idle: wake-ups counted within 5% of {expected:.0f} expected',
+          abs(wakes - expected) <= 0.05 * expected, wakes)
+    stop_and_verify(loops, 'idle')
+    return {'cpu_per_wake_us': (p1 - p0) / max(1, wakes) * 1e6,
+            'cpu_pct': (p1 - p0) / (w1 - w0) * 100,
+            'wakes_per_s': wakes / (w1 - w0)}
+
+
+def sc_capacity(lc, contender, p):
+    """Many loops at a short interval: throughput and lateness."""
+    n, interval, window = p['n'], p['interval'], p['window']
+    count = [0]
+    last = [0.0] * n
+    late = []
+    recording = [False]
+
+    def f(i):
+        now = clock()
+        if recording[0]:
+            prev = last[i]
+            if prev:
+                late.append(now - prev - interval)
+            count[0] += 1
+        last[i] = now
+
+    loops = start_loops(lc, n, interval, f, stagger=True)
+    eventlet.sleep(0.2)                               # warm-up
+    for i in range(n):
+        last[i] = 0.0
+    recording[0] = True
+    w0 = clock()
+    eventlet.sleep(window)
+    recording[0] = False
+    w1 = clock()
+    stop_and_verify(loops, 'capacity')
+    got = count[0]
+    check('capacity: loops ran during the window', got > 0, got)
+    asked = n / interval
+    return {'iter_per_s': got / (w1 - w0),
+            'pct_of_asked': got / (w1 - w0) / asked * 100,
+            'late_p50_ms': pct(late, 50) * 1e3,
+            'late_p99_ms': pct(late, 99) * 1e3}
+
+
+def sc_accuracy(lc, contender, p):
+    """Mean period and drift of one loop, short f and f taking half."""
+    values = {}
+    done_cls = lc.LoopingCallDone
+    for interval, kind, periods in p['cases']:
+        starts = []
+        half = interval / 2
+
+        def f():
+            now = clock()
+            starts.append(now)
+            if len(starts) > periods:
+                raise done_cls('finished')
+            if kind == 'half':
+                end = now + half
+                while clock() < end:
+                    pass
+
+        loop = lc.FixedIntervalLoopingCall(f)
+        loop.start(interval)
+        result = loop.wait()
+        key = f'{kind}_{int(round(interval * 1000))}ms'
+        check(f'accuracy {key}: {periods} periods then done',
+              result == 'finished' and len(starts) == periods + 1,
+              (result, len(starts)))
+        n = len(starts) - 1
+        mean = (starts[-1] - starts[0]) / n
+        periods_list = [b - a for a, b in zip(starts, starts[1:])]
+        values[f'err_{key}'] = (mean - interval) / interval * 100
+        values[f'p99_period_{key}'] = pct(periods_list, 99) * 1e3
+    return values
+
+
+def sc_drift(lc, contender, p):
+    """Drift over 100 periods at 100 ms: a short f and one idling half.
+
+    The two loops share the process but never the hub at the same time:
+    the short one is offset by a quarter interval, and the half-interval f
+    is eventlet-friendly (it sleeps through the hub, like I/O would), so
+    neither delays the other. Light enough that the three contenders'
+    processes run concurrently.
+    """
+    interval, periods = p['interval'], p['periods']
+    done_cls = lc.LoopingCallDone
+    starts = {'short': [], 'half': []}
+
+    def make(kind):
+        mine = starts[kind]
+
+        def f():
+            mine.append(clock())
+            if len(mine) > periods:
+                raise done_cls('finished')
+            if kind == 'half':
+                eventlet.sleep(interval / 2)
+        return f
+
+    # The driver starts the three processes together and names a common
+    # start time, so that no process is still importing (busy) while the
+    # others measure.
+    eventlet.sleep(max(0.0, p.get('start_at', 0) - time.time()))
+    half = lc.FixedIntervalLoopingCall(make('half'))
+    short = lc.FixedIntervalLoopingCall(make('short'))
+    half.start(interval)
+    short.start(interval, initial_delay=interval / 4)
+    results = {'half': half.wait(), 'short': short.wait()}
+    values = {}
+    ms = int(round(interval * 1000))
+    for kind, ts in starts.items():
+        key = f'{kind}_{ms}ms'
+        check(f'drift {key}: {periods} periods then done',
+              results[kind] == 'finished' and len(ts) == periods + 1,
+              (results[kind], len(ts)))
+        n = len(ts) - 1
+        total = ts[-1] - ts[0] - n * interval
+        values[f'err_{key}'] = total / (n * interval) * 100
+        values[f'drift_{key}'] = total / n * 100 * 1e3
+        values[f'maxoff_{key}'] = max(
+            abs(t - ts[0] - k * interval) for k, t in enumerate(ts)) * 1e3
+    return values
+
+
+def sc_leak(lc, contender, p):
+    """start/stop/wait cycles leave no greenthread, timer or memory."""
+    import tracemalloc
+    cycles, interval = p['cycles'], p['interval']
+    ran = [0]
+
+    def f():
+        ran[0] += 1
+
+    def cycle(k):
+        bad = 0
+        for _ in range(k):
+            loop = lc.FixedIntervalLoopingCall(f)
+            loop.start(interval)
+            before = ran[0]
+            spin_until(lambda: ran[0] > before, 5)
+            loop.stop()
+            if loop.wait() is not True:
+                bad += 1
+        return bad
+
+    def settle():
+        # Cancelled timers stay in eventlet's heap until they are due:
+        # outlive them so the hub can drop them.
+        eventlet.sleep(interval * 2 + 0.02)
+        gc.collect()
+
+    tracemalloc.start()
+    cycle(50)                                    # warm caches
+    settle()
+    base_mem = tracemalloc.get_traced_memory()[0]
+    base_threads = count_greenthreads()
+    base_timers = hub_timers()
+    bad = cycle(cycles)
+    settle()
+    mem1 = tracemalloc.get_traced_memory()[0]
+    threads1 = count_greenthreads()
+    timers1 = hub_timers()
+    bad += cycle(cycles)
+    settle()
+    mem2 = tracemalloc.get_traced_memory()[0]
+    threads2 = count_greenthreads()
+    timers2 = hub_timers()
+    tracemalloc.stop()
+    check(f'leak: {2 * cycles} cycles, each ran f and wait() returned '
+          f'True', bad == 0 and ran[0] == 50 + 2 * cycles, (bad, ran[0]))
+    gt_left = max(threads1[0] - base_threads[0], threads1[1] - base_threads[1],
+                  threads2[0] - base_threads[0], threads2[1] - base_threads[1])
+    timers_left = max(timers1[0] - base_timers[0],
+                      timers2[0] - base_timers[0])
+    return {'greenthreads_left': gt_left,
+            'timers_left': timers_left,
+            'mem_delta_kib': (mem2 - base_mem) / 1024,
+            'mem_growth_kib': (mem2 - mem1) / 1024,
+            'detail': {'threads': [base_threads, threads1, threads2],
+                       'timers': [base_timers, timers1, timers2],
+                       'mem': [base_mem, mem1, mem2]}}
+
+
+SCENARIOS = {
+    'micro': sc_micro,
+    'start': sc_start,
+    'idle': sc_idle,
+    'capacity': sc_capacity,
+    'accuracy': sc_accuracy,
+    'drift': sc_drift,
+    'leak': sc_leak,
+}
+
+
+def main():
+    contender, scenario, params = sys.argv[1], sys.argv[2], sys.argv[3]
+    params = json.loads(params)
+    lc = load(contender)
+    if params.get('listener', True):
+        install_listener()
+    gc.collect()
+    t0 = perf()
+    try:
+        values = SCENARIOS[scenario](lc, contender, params)
+    except Exception as exc:
+        import traceback
+        traceback.print_exc()
+        values = {}
+        check(f'{scenario}: ran without error', False, repr(exc))
+    values['_seconds'] = perf() - t0
+    print(json.dumps({'values': values, 'checks': CHECKS}))
+    sys.stdout.flush()
+    # Do not wait for greenthreads or the listener at exit.
+    os._exit(0)
+
+
+if __name__ == '__main__':
+    main()
