@@ -122,6 +122,11 @@ def _check_number(name: str, value: ty.Any, *, minimum: float | None = 0,
     """Reject a bad numeric argument with an error naming it and its value."""
     if value is None and allow_none:
         return
+    # The common case in one comparison (NaN, negatives and infinity all
+    # fail it): start() is on the path of every loop started.
+    if type(value) in (int, float) and 0 <= value < math.inf and (
+            minimum is None or minimum <= 0):
+        return
     if type(value) not in (int, float) and (
             not isinstance(value, numbers.Real)):
         raise TypeError(f'{name} must be a real number, got {value!r}')
