@@ -18,7 +18,6 @@ Imported only when the eventlet mode is used.
 from __future__ import annotations
 
 import collections
-import contextlib
 import os
 import types
 import typing as ty
@@ -98,6 +97,19 @@ def _wake_foreign_waiters(loop: loopingcall.LoopingCallBase | None) -> None:
         event.set()
 
 
+# The process a waker belongs to: a forked child must make its own (its
+# pipe would be shared with the parent's hub).
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class _Waker:
     """Runs calls in a hub's own OS thread on behalf of other OS threads.
 
@@ -107,7 +119,7 @@ class _Waker:
     """
 
     def __init__(self, hub: ty.Any) -> None:
-        self.pid = os.getpid()
+        self.pid = _pid
         self._calls: collections.deque[ty.Callable[[], None]] = (
             collections.deque())
         self._read, self._write = os.pipe()
@@ -138,7 +150,7 @@ def _ignore(*args: ty.Any) -> None:
 
 def _waker(hub: ty.Any) -> _Waker:
     waker: _Waker | None = getattr(hub, '_oslo_loopingcall_waker', None)
-    if waker is None or waker.pid != os.getpid():
+    if waker is None or waker.pid != _pid:
         waker = _Waker(hub)
         hub._oslo_loopingcall_waker = waker
     return waker
@@ -157,8 +169,10 @@ class EventletBackend:
     _base_wait: ty.Any = None
     #: What ends a loop without being a failure of its function.
     exit_exceptions = (greenlet.GreenletExit, KeyboardInterrupt, SystemExit)
-    #: Greenthreads do not preempt each other: start() needs no lock.
-    start_lock = contextlib.nullcontext()
+    #: Held by start() while it checks and spawns (nothing in there
+    #: yields). A native lock: the cheapest context manager there is, and
+    #: right for loops started from several OS threads.
+    start_lock = _NativeLock()
 
     @property
     def base_wait(self) -> ty.Any:

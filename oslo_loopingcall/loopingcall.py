@@ -31,6 +31,7 @@ import math
 import numbers
 import random
 import time
+import types
 import typing as ty
 
 from oslo_log import log as logging
@@ -442,6 +443,12 @@ class LoopingCallBase:
             clock = virtual_time.now
             virtual_time._loop_started(self)
         logger = LOG.logger
+        # A seam patched on this very instance (mock.patch.object(timer,
+        # '_sleep')) is looked for once, as the loop starts: reading the
+        # instance dict on every run would materialise one more object for
+        # every loop.
+        own_sleep = type(self._sleep) is types.MethodType
+        own_elapsed = type(self._elapsed) is types.MethodType
         try:
             if initial_delay:
                 self._sleep(initial_delay)
@@ -451,18 +458,14 @@ class LoopingCallBase:
             # granularity) from adding up into drift.
             wake = clock()
             while not abort.is_set():
-                # Whether any timing or sleep seam is patched (on the class,
-                # its bases or this instance), looked at every run so that
-                # a patch applied while the loop runs still takes effect.
-                instance = self.__dict__
-                fast = (cls._elapsed is _BASE_ELAPSED and
+                # Whether any timing or sleep seam is patched on the class
+                # (or its bases), looked at every run so that a patch
+                # applied while the loop runs still takes effect.
+                fast_elapsed = own_elapsed and cls._elapsed is _BASE_ELAPSED
+                fast = (fast_elapsed and own_sleep and
                         cls._sleep is _BASE_SLEEP and
                         abort_type.wait is base_wait and
-                        virtual_time is None and
-                        '_elapsed' not in instance and
-                        '_sleep' not in instance)
-                fast_elapsed = fast or (cls._elapsed is _BASE_ELAPSED and
-                                        '_elapsed' not in instance)
+                        virtual_time is None)
                 if fast_elapsed:
                     started = clock()
                 else:
