@@ -65,10 +65,27 @@ class Boom(BaseException):
     """A BaseException that is neither an Exception nor a system exit."""
 
 
-def done_after(lc, results, retvalue='done'):
-    """A mock f returning ``results`` in turn, then ending the loop."""
-    return mock.Mock(side_effect=list(results) + [lc.LoopingCallDone(
-        retvalue)])
+def done_after(lc, results, retvalue='done', clock=None, run_times=()):
+    """A mock f returning ``results`` in turn, then ending the loop.
+
+    With ``clock`` (a VirtualTimeFixture), run ``i`` spends
+    ``run_times[i]`` seconds of virtual time (0 once ``run_times`` is
+    exhausted; pass ``itertools.repeat(t)`` for a steady run time).
+    """
+    outcomes = list(results) + [lc.LoopingCallDone(retvalue)]
+    if clock is None:
+        return mock.Mock(side_effect=outcomes)
+    outcomes = iter(outcomes)
+    run_times = iter(run_times)
+
+    def run(*args, **kwargs):
+        clock.spend(next(run_times, 0))
+        outcome = next(outcomes)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    return mock.Mock(side_effect=run)
 
 
 class DefectTestCase(base.TestCase):
@@ -91,13 +108,29 @@ class DefectTestCase(base.TestCase):
         else:
             time.sleep(seconds)
 
-    def patch_sleep(self, lc=LC):
-        return self.useFixture(fixtures.MockPatchObject(
-            lc.LoopingCallBase, '_sleep')).mock
+    # The reference has no virtual clock: the ``*_reference`` tests patch
+    # its seams instead. Our loops run under VirtualTimeFixture (the
+    # helpers refuse to patch this library).
 
-    def patch_elapsed(self, value, lc=LC):
+    def patch_reference_sleep(self, ref):
+        """Patch the reference's ``_sleep``; return the mock."""
+        self.assertIs(base.REFERENCE, ref)
         return self.useFixture(fixtures.MockPatchObject(
-            lc.LoopingCallBase, '_elapsed', return_value=value)).mock
+            ref.LoopingCallBase, '_sleep')).mock  # reference only
+
+    def patch_reference_elapsed(self, ref, value):
+        """Make every run of the reference's loops take ``value`` s."""
+        self.assertIs(base.REFERENCE, ref)
+        return self.useFixture(fixtures.MockPatchObject(
+            ref.LoopingCallBase, '_elapsed',  # reference only
+            return_value=value)).mock
+
+    def patch_reference_gauss(self, ref, value):
+        """Pin the reference's back-off jitter factor to ``value``."""
+        self.assertIs(base.REFERENCE, ref)
+        # The reference's BackOffLoopingCall draws from SystemRandom.
+        self.useFixture(fixtures.MockPatch(
+            'random.SystemRandom.gauss', return_value=value))  # ref only
 
     def debug_messages(self, logger):
         prefix = 'DEBUG %s ' % logger
@@ -107,37 +140,41 @@ class DefectTestCase(base.TestCase):
 
 class TestD01UnroundedFixedInterval(DefectTestCase):
 
-    def _sleeps(self, lc):
-        sleep = self.patch_sleep(lc)
-        self.patch_elapsed(0.003, lc)
-        timer = lc.FixedIntervalLoopingCall(done_after(lc, [None, None]))
+    def test_d01_sleeps_interval_minus_run_time_unrounded(self):
+        clock = self.useFixture(fixture.VirtualTimeFixture())
+        f = done_after(LC, [None, None], clock=clock,
+                       run_times=itertools.repeat(0.003))
+        timer = LC.FixedIntervalLoopingCall(f)
         self.assertEqual('done', self.run_until_done(
             timer.start(interval=0.015)))
-        return [c.args[0] for c in sleep.call_args_list]
-
-    def test_d01_sleeps_interval_minus_run_time_unrounded(self):
-        sleeps = self._sleeps(LC)
+        sleeps = clock.idle_times_of(timer)
         self.assertEqual(2, len(sleeps))
         for idle in sleeps:
             self.assertAlmostEqual(0.012, idle, places=12)
 
     def test_d01_overrun_warning_threshold_is_kept(self):
-        sleep = self.patch_sleep()
+        clock = self.useFixture(fixture.VirtualTimeFixture())
         # Overruns of 4 ms (below the reference's threshold) and 6 ms.
-        self.useFixture(fixtures.MockPatchObject(
-            LC.LoopingCallBase, '_elapsed', side_effect=[0.019, 0.021]))
-        f = done_after(LC, [None, None])
+        f = done_after(LC, [None, None], clock=clock,
+                       run_times=[0.019, 0.021])
         timer = LC.FixedIntervalLoopingCall(f)
         self.assertEqual('done', self.run_until_done(
             timer.start(interval=0.015)))
-        self.assertEqual([mock.call(0), mock.call(0)], sleep.call_args_list)
+        self.assertEqual([0, 0], clock.idle_times_of(timer))
         self.assertEqual(
             ["WARNING oslo.loopingcall.loopingcall Function %r run "
              "outlasted interval by 0.01 sec"
              % reflection.get_callable_name(f)], self.records())
 
     def test_d01_reference_rounds_to_10_ms(self):
-        self.assertEqual([0.01, 0.01], self._sleeps(self.reference()))
+        ref = self.reference()
+        sleep = self.patch_reference_sleep(ref)
+        self.patch_reference_elapsed(ref, 0.003)
+        timer = ref.FixedIntervalLoopingCall(done_after(ref, [None, None]))
+        self.assertEqual('done', self.run_until_done(
+            timer.start(interval=0.015)))
+        self.assertEqual([0.01, 0.01],
+                         [c.args[0] for c in sleep.call_args_list])
 
     def test_d01_real_period_is_not_quantised_to_10_ms(self):
         # Timers never fire early, so the mean period can only fall below
@@ -415,7 +452,10 @@ class TestD06MonotonicTimeout(DefectTestCase):
         clock = itertools.count(1_000_000_000, 1000)
         self.useFixture(fixtures.MockPatch(
             'time.time', side_effect=lambda: float(next(clock))))
-        self.patch_sleep(lc)
+        # Not VirtualTimeFixture: its clock would stand in for the real
+        # one, and the real clock is what this row is about. SleepFixture
+        # skips the idle periods and leaves the loops on their own clock.
+        self.useFixture(fixture.SleepFixture())
         f = done_after(lc, [None] * 4)
         timer = lc.FixedIntervalWithTimeoutLoopingCall(f)
         event = timer.start(interval=1, timeout=10)
@@ -606,13 +646,26 @@ class TestD08D17D18StartRejectsBadArguments(DefectTestCase):
 class TestD09NegativeDynamicSuggestion(DefectTestCase):
 
     def test_d09_patched_sleep_sees_the_raw_value(self):
-        sleep = self.patch_sleep()
+        # A seam test, so it patches _sleep itself: tests written for
+        # oslo.service patch LoopingCallBase._sleep, and a patched _sleep
+        # still gets the raw negative suggestion, as the reference's did.
+        sleep = self.useFixture(fixtures.MockPatchObject(
+            LC.LoopingCallBase, '_sleep')).mock  # the seam under test
         f = done_after(LC, [-1, -0.5])
         timer = LC.DynamicLoopingCall(f)
         self.assertEqual('done', self.run_until_done(
             timer.start(periodic_interval_max=5)))
         self.assertEqual([mock.call(-1), mock.call(-0.5)],
                          sleep.call_args_list)
+
+    def test_d09_virtual_clock_records_the_raw_value_and_stays(self):
+        clock = self.useFixture(fixture.VirtualTimeFixture())
+        timer = LC.DynamicLoopingCall(done_after(LC, [-1, -0.5]))
+        self.assertEqual('done', self.run_until_done(
+            timer.start(periodic_interval_max=5)))
+        self.assertEqual([-1, -0.5], clock.idle_times_of(timer))
+        # A negative idle time is no wait at all.
+        self.assertEqual(0, clock.now())
 
     def test_d09_negative_suggestion_means_no_wait(self):
         f = done_after(LC, [-1, -1, -1])
@@ -639,7 +692,18 @@ class TestD09NegativeDynamicSuggestion(DefectTestCase):
 class TestD10DynamicIdlesAfterSwallowedException(DefectTestCase):
 
     def _sleeps(self, lc, results, **kwargs):
-        sleep = self.patch_sleep(lc)
+        """The idle times of a DynamicLoopingCall whose f returns results.
+
+        Ours runs under a VirtualTimeFixture of its own (a test may call
+        this more than once); the reference with its ``_sleep`` patched.
+        """
+        if lc is LC:
+            with fixture.VirtualTimeFixture() as clock:
+                timer = LC.DynamicLoopingCall(done_after(LC, results))
+                self.assertEqual('done', self.run_until_done(
+                    timer.start(stop_on_exception=False, **kwargs)))
+            return clock.idle_times_of(timer)
+        sleep = self.patch_reference_sleep(lc)
         timer = lc.DynamicLoopingCall(done_after(lc, results))
         self.assertEqual('done', self.run_until_done(
             timer.start(stop_on_exception=False, **kwargs)))
@@ -779,7 +843,7 @@ class TestD12RetryDeliversBaseExceptions(DefectTestCase):
 class TestD15WaitFromInsideF(DefectTestCase):
 
     def test_d15_wait_inside_f_raises_and_loop_goes_on(self):
-        self.patch_sleep()
+        self.useFixture(fixture.VirtualTimeFixture())
         for cls, kwargs in VALID_START:
             errors = []
             calls = []
@@ -804,31 +868,42 @@ class TestD15WaitFromInsideF(DefectTestCase):
 
 class TestD16BackOffCountsRunTime(DefectTestCase):
 
-    def _run_slow(self, lc):
-        sleep = self.patch_sleep(lc)
-        self.patch_elapsed(0.1, lc)
-        self.useFixture(fixtures.MockPatch('random.SystemRandom.gauss',
-                                           return_value=0.5))
-        f = mock.Mock(return_value=False)
+    def _start_slow(self, lc, f):
         timer = lc.BackOffLoopingCall(f)
         event = timer.start(starting_interval=0.01, timeout=0.3,
                             jitter=0.5)
         exc = self.assertRaises(lc.LoopingCallTimeOut, self.run_until_done,
                                 event)
-        return f, [c.args[0] for c in sleep.call_args_list], str(exc)
+        return timer, str(exc)
 
     def test_d16_slow_f_times_out_on_run_time_plus_idle(self):
-        f, sleeps, message = self._run_slow(LC)
+        clock = self.useFixture(fixture.VirtualTimeFixture(jitter=0.5))
+
+        def slow():
+            clock.spend(0.1)
+            return False
+
+        f = mock.Mock(side_effect=slow)
+        timer, message = self._start_slow(LC, f)
         # 0.1 run + 0.01 idle, twice; the third failure would make 0.33.
         self.assertEqual(3, f.call_count)
+        sleeps = clock.idle_times_of(timer)
         self.assertEqual(2, len(sleeps))
         for idle in sleeps:
             self.assertAlmostEqual(0.01, idle, places=12)
         self.assertEqual('Looping call timed out after 0.33 seconds',
                          message)
+        # It gave up at the end of the third run.
+        self.assertAlmostEqual(0.32, clock.now(), places=12)
 
     def test_d16_reference_counts_idle_time_only(self):
-        f, sleeps, message = self._run_slow(self.reference())
+        ref = self.reference()
+        sleep = self.patch_reference_sleep(ref)
+        self.patch_reference_elapsed(ref, 0.1)
+        self.patch_reference_gauss(ref, 0.5)
+        f = mock.Mock(return_value=False)
+        _, message = self._start_slow(ref, f)
+        sleeps = sleep.call_args_list
         # 30 runs of 0.1 s each: 3 s spent, "0.30 seconds" reported.
         self.assertEqual(30, f.call_count)
         self.assertEqual(29, len(sleeps))
@@ -836,40 +911,37 @@ class TestD16BackOffCountsRunTime(DefectTestCase):
                          message)
 
     def test_d16_instant_f_keeps_the_reference_sequence(self):
-        sleep = self.patch_sleep()
-        self.patch_elapsed(0)
-        self.useFixture(fixtures.MockPatch('random.SystemRandom.gauss',
-                                           return_value=0.8))
+        # A run takes no virtual time.
+        clock = self.useFixture(fixture.VirtualTimeFixture(jitter=0.8))
         timer = LC.BackOffLoopingCall(mock.Mock(return_value=False))
         exc = self.assertRaises(LC.LoopingCallTimeOut, self.run_until_done,
                                 timer.start())
         expected = [1.6, 2.4, 3.6, 5.4, 8.1, 12.15, 18.225, 27.3375,
                     41.00625, 61.509375, 92.2640625]
-        actual = [c.args[0] for c in sleep.call_args_list]
+        actual = clock.idle_times_of(timer)
         self.assertEqual(len(expected), len(actual))
         for want, got in zip(expected, actual):
             self.assertAlmostEqual(want, got, places=9)
         self.assertEqual('Looping call timed out after 411.99 seconds',
                          str(exc))
+        # It gave up at once, without the 12th idle period.
+        self.assertAlmostEqual(sum(expected), clock.now(), places=9)
 
 
 class TestD19NoneJitter(DefectTestCase):
 
     def test_d19_none_jitter_means_factor_one(self):
-        sleep = self.patch_sleep()
-        gauss = self.useFixture(fixtures.MockPatch(
-            'random.SystemRandom.gauss', return_value=5.0)).mock
+        # Any draw would be 5.0, and would multiply an idle time by 5.
+        clock = self.useFixture(fixture.VirtualTimeFixture(jitter=5.0))
         f = done_after(LC, [True, False, False, True])
         timer = LC.BackOffLoopingCall(f)
         self.assertEqual('done', self.run_until_done(
             timer.start(starting_interval=1, jitter=None)))
-        self.assertEqual([mock.call(1), mock.call(2), mock.call(4),
-                          mock.call(1)], sleep.call_args_list)
-        gauss.assert_not_called()
+        self.assertEqual([1, 2, 4, 1], clock.idle_times_of(timer))
+        self.assertEqual(8, clock.now())
 
     def test_d19_reference_fails_after_the_first_run(self):
         ref = self.reference()
-        self.patch_sleep(ref)
         f = done_after(ref, [True, False])
         timer = ref.BackOffLoopingCall(f)
         self.assertRaises(TypeError, self.run_until_done,

@@ -24,7 +24,6 @@ modes (eventlet and native threads).
 import re
 from unittest import mock
 
-import fixtures
 import testscenarios
 
 from oslo_loopingcall import fixture
@@ -198,7 +197,8 @@ class TestStartAccepts(base.TestCase):
     """Values the reference gives a meaning, with the idle times it means.
 
     ``f`` returns ``results`` in turn and then ends the loop; ``sleeps`` are
-    the idle times asked of ``_sleep`` (run time 0, back-off jitter 1).
+    the idle times the loop asks for, exactly as recorded by
+    VirtualTimeFixture (run time 0, back-off jitter 1).
     """
 
     scenarios = base.with_backends([
@@ -267,17 +267,12 @@ class TestStartAccepts(base.TestCase):
     ])
 
     def test_accepted_with_its_meaning(self):
-        sleep = self.useFixture(fixtures.MockPatchObject(
-            LC.LoopingCallBase, '_sleep')).mock
-        self.useFixture(fixtures.MockPatchObject(
-            LC.LoopingCallBase, '_elapsed', return_value=0))
-        self.useFixture(fixtures.MockPatch('random.SystemRandom.gauss',
-                                           return_value=1.0))
+        clock = self.useFixture(fixture.VirtualTimeFixture(jitter=1.0))
         f = mock.Mock(side_effect=self.results + [LC.LoopingCallDone('ok')])
         timer = self.cls(f)
         self.assertEqual('ok', self.run_until_done(timer.start(**self.kwargs)))
         self.assertEqual(len(self.results) + 1, f.call_count)
-        sleeps = [c.args[0] for c in sleep.call_args_list]
+        sleeps = clock.idle_times_of(timer)
         self.assertEqual(self.sleeps, sleeps)
         for want, got in zip(self.sleeps, sleeps):
             if want is True:
