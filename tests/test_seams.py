@@ -15,7 +15,6 @@
 Every test runs in both modes (eventlet and native threads).
 """
 
-import threading
 from unittest import mock
 
 import fixtures
@@ -227,22 +226,18 @@ class TestSubclassingApi(base.TestCase):
             return outcome
 
         timer = Custom(f)
-        # Each idle period holds the loop until the second start() was
-        # tried: a native thread could otherwise end it first. (In eventlet
-        # mode the loop only runs once the test yields.)
-        tried = threading.Event()
-        with mock.patch.object(loopingcall.LoopingCallBase, '_sleep',
-                               side_effect=lambda seconds: tried.wait(5)
-                               ) as s:
+        clock = self.useFixture(fixture.VirtualTimeFixture())
+        # Paused, no idle period ends before the second start() was tried:
+        # a native thread could otherwise finish the loop first.
+        with clock.paused():
             done = timer.start(5, stop_on_exception=False)
             self.assertRaisesRegex(RuntimeError, 'Only one custom call',
                                    timer.start, 5)
-            tried.set()
-            self.assertEqual('end', self.run_until_done(done))
+        self.assertEqual('end', self.run_until_done(done))
         # A swallowed failure reaches a plain idle_for as result 0, as in
         # the reference.
         self.assertEqual([0, 'a'], seen)
-        self.assertEqual([mock.call(5), mock.call(5)], s.call_args_list)
+        self.assertEqual([5, 5], clock.idle_times)
         self.assertIn("ERROR oslo.loopingcall.loopingcall Custom looping "
                       "call 'tests.test_seams.", self.log.output)
 
@@ -252,10 +247,10 @@ class TestSubclassingApi(base.TestCase):
                 return super().start(0, 0, stop_on_exception)
 
         f, runs = counting(3)
-        with mock.patch.object(loopingcall.LoopingCallBase, '_sleep'):
-            self.assertEqual('done',
-                             self.run_until_done(Periodic(f).start()))
+        clock = self.useFixture(fixture.VirtualTimeFixture())
+        self.assertEqual('done', self.run_until_done(Periodic(f).start()))
         self.assertEqual(3, len(runs))
+        self.assertEqual([0, 0], clock.idle_times)
 
     def test_classes_can_be_patched_by_name(self):
         with mock.patch('oslo_loopingcall.loopingcall.'
