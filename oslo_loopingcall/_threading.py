@@ -17,11 +17,14 @@ Nothing of eventlet is imported here.
 
 from __future__ import annotations
 
+import os
 import threading
 import types
 import typing as ty
 
 from oslo_loopingcall import loopingcall
+
+_yield = getattr(os, 'sched_yield', None) or (lambda: None)
 
 # Serialises start() and the end of a loop, so that two threads cannot
 # both start one loop, and a loop ending never races a restart.
@@ -132,6 +135,11 @@ class ThreadingBackend:
 
     def stop(self, loop: loopingcall.LoopingCallBase) -> None:
         loop._abort.set()
+        # Let the woken loop thread take the GIL and end now: stopping
+        # thousands of loops in a row otherwise leaves thousands of woken
+        # threads fighting for the GIL at once (10k loops: 2-10 s instead
+        # of under half a second). A stop from f's own thread just yields.
+        _yield()
 
     def wait(self, loop: loopingcall.LoopingCallBase) -> ty.Any:
         return loop.done.wait()
