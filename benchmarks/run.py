@@ -13,37 +13,82 @@
 
 """Benchmark oslo_loopingcall against oslo.service 4.8.0 and a floor.
 
-Three contenders: ``floor`` (bare eventlet, benchmarks/floor.py), ``ours``
-(oslo_loopingcall.loopingcall) and ``ref`` (oslo_service.loopingcall 4.8.0,
-eventlet backend). Every scenario of every contender runs in a fresh
-subprocess (benchmarks/_worker.py); rounds are interleaved, the order of the
+Two sections, each with three contenders. Eventlet: ``floor`` (bare
+eventlet, benchmarks/floor.py), ``ours`` (oslo_loopingcall.loopingcall) and
+``ref`` (oslo_service.loopingcall 4.8.0, eventlet backend). Native threads:
+``floor-threading`` (bare threading, benchmarks/floor_threading.py),
+``ours-threading`` (ours after ``set_backend('threading')``) and
+``ref-threading`` (oslo.service 4.8.0, threading backend). Every scenario of
+every contender runs in a fresh subprocess (benchmarks/_worker.py,
+benchmarks/_worker_threading.py); rounds are interleaved, the order of the
 contenders rotating from round to round. Medians and per-round ratios are
-reported, then one summary table with the targets.
+reported, then one summary table per section with the targets.
 
-    python benchmarks/run.py            # full run, about 5 minutes
-    python benchmarks/run.py --quick    # short run, under a minute
+    python benchmarks/run.py                    # full run, about 7 minutes
+    python benchmarks/run.py --quick            # short run, about a minute
+    python benchmarks/run.py --only threading   # one section (or job)
 """
 
 import argparse
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKER = os.path.join(HERE, '_worker.py')
-CONTENDERS = ('floor', 'ours', 'ref')
+#: The roles of a section's three contenders, in table order.
+ROLES = ('floor', 'ours', 'ref')
+
+
+class Section:
+    def __init__(self, name, contenders, worker, title):
+        self.name = name
+        self.contenders = contenders        # in ROLES order
+        self.names = dict(zip(ROLES, contenders))
+        self.worker = os.path.join(HERE, worker)
+        self.title = title
+
+
+SECTIONS = {
+    'eventlet': Section('eventlet', ('floor', 'ours', 'ref'), '_worker.py',
+                        'eventlet'),
+    'threading': Section(
+        'threading', ('floor-threading', 'ours-threading', 'ref-threading'),
+        '_worker_threading.py',
+        'native threads: floor = floor-threading, ours = ours-threading, '
+        'ref = ref-threading'),
+}
 
 
 class Job:
-    def __init__(self, name, scenario, params, rounds, concurrent=False):
+    """One scenario with its parameters, run for a section's contenders.
+
+    ``rounds`` is how many rounds run it; ``contender_rounds`` may lower
+    that for some contenders. ``limit`` (seconds) makes the job a timed
+    one: the worker reports progress lines, and the driver kills it once
+    its measured phase has run ``limit`` seconds (plus a little grace).
+    """
+
+    def __init__(self, name, scenario, params, rounds, concurrent=False,
+                 section='eventlet', timeout=None, limit=None,
+                 contender_rounds=None):
         self.name = name
         self.scenario = scenario
         self.params = params
         self.rounds = rounds
         self.concurrent = concurrent
+        self.section = SECTIONS[section]
+        self.timeout = timeout
+        self.limit = limit
+        self.contender_rounds = contender_rounds or {}
+
+    def runs(self, contender, rnd):
+        return rnd < min(self.rounds,
+                         self.contender_rounds.get(contender, self.rounds))
 
 
 def make_plan(args):
@@ -82,12 +127,34 @@ def make_plan(args):
             concurrent=True),
         Job('leak', 'leak', dict(cycles=1000, interval=0.05), few(2)),
     ]
-    if args.only:
-        wanted = set(args.only.split(','))
-        jobs = [j for j in jobs if j.name in wanted or j.scenario in wanted]
     for job in jobs:
         job.params['listener'] = listener
-    return jobs, big, mid
+
+    # Native threads.
+    nstop = args.stop_loops or (2000 if quick else 10000)
+    limit = args.stop_limit or (20 if quick else 60)
+    jobs += [
+        Job('thr_micro', 'thr_micro', dict(
+            n_iter=10000 if quick else 20000, reps=2 if quick else 3,
+            retry_target_s=0.02 if quick else 0.05,
+            retry_reps=5 if quick else 7,
+            stoplat_k=200 if quick else 400), rounds, section='threading'),
+        Job('thr_threads', 'thr_threads', dict(
+            cycles=1000, interval=60, settle=0.1, settle_long=1.2),
+            few(1) if quick else min(rounds, 3), section='threading'),
+        # The reference's run is limited, not measured, at this size: one
+        # round of it is enough.
+        Job(f'thr_stop_{k_label(nstop)}', 'thr_stop', dict(
+            n=nstop, limit=limit, interval=3600, settle=0.2),
+            min(rounds, 2 if quick else 3), section='threading',
+            timeout=2 * limit + 60, limit=limit,
+            contender_rounds={'ref-threading': 1}),
+    ]
+    if args.only:
+        wanted = set(args.only.split(','))
+        jobs = [j for j in jobs if j.name in wanted or j.scenario in wanted
+                or j.section.name in wanted]
+    return jobs, big, mid, nstop
 
 
 def _parse(proc_out, proc_err, returncode, job):
@@ -104,7 +171,10 @@ def _parse(proc_out, proc_err, returncode, job):
 
 
 def run_one(contender, job, timeout):
-    cmd = [sys.executable, WORKER, contender, job.scenario,
+    if job.limit is not None:
+        return run_limited(contender, job)
+    timeout = job.timeout or timeout
+    cmd = [sys.executable, job.section.worker, contender, job.scenario,
            json.dumps(job.params)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True,
@@ -115,11 +185,75 @@ def run_one(contender, job, timeout):
     return _parse(proc.stdout, proc.stderr, proc.returncode, job)
 
 
+def run_limited(contender, job, grace=2.0):
+    """Run a timed job, killing the worker when its limit is up.
+
+    The worker prints a progress line (``{"progress": ...}``) when its
+    measured phase begins and about every 0.5 s after; the driver kills it
+    ``limit + grace`` seconds after the first one (or after ``job.timeout``
+    in all), and then reports the last progress line it got.
+    """
+    cmd = [sys.executable, job.section.worker, contender, job.scenario,
+           json.dumps(job.params)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=HERE)
+    lines = queue.Queue()
+
+    def read(stream, sink):
+        for line in stream:
+            sink(line)
+        sink(None)
+
+    err = []
+    threading.Thread(target=read, args=(proc.stdout, lines.put),
+                     daemon=True).start()
+    threading.Thread(target=read, args=(proc.stderr, err.append),
+                     daemon=True).start()
+    t_start = time.monotonic()
+    deadline = t_start + job.timeout
+    last = final = None
+    killed = False
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            proc.kill()
+            killed = True
+            break
+        if line is None:
+            break
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if 'progress' in data:
+            if last is None:
+                # The measured phase begins now.
+                deadline = min(deadline,
+                               time.monotonic() + job.limit + grace)
+            last = data
+        elif 'values' in data:
+            final = data
+    proc.wait()
+    if final is not None:
+        return final
+    if last is not None and killed:
+        values = dict(last['progress'], killed_after_s=round(
+            time.monotonic() - t_start, 1))
+        return {'values': values, 'checks': last['checks']}
+    tail = ''.join(x for x in err if x).strip().splitlines()[-5:]
+    why = (f'killed after {job.timeout}s' if killed else
+           f'exit code {proc.returncode}')
+    return {'values': {}, 'checks': [
+        [f'!crash {job.name}', False, f'{why}: {" | ".join(tail)}']]}
+
+
 def run_concurrent(order, job, timeout):
     params = dict(job.params, start_at=time.time() + 1.0)
     procs = {}
     for c in order:
-        cmd = [sys.executable, WORKER, c, job.scenario, json.dumps(params)]
+        cmd = [sys.executable, job.section.worker, c, job.scenario,
+               json.dumps(params)]
         procs[c] = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True,
                                     cwd=HERE)
@@ -175,11 +309,17 @@ class Row:
 
     ``fn(c, r)`` gives contender c's value in round r (or None); ``judge``
     gets (medians, median of per-round ours/floor, median of per-round
-    ref/ours, per-round values) and returns True/False, or None for info.
+    ref/ours, per-round values) and returns True/False, or None for info;
+    the medians are keyed by role (floor, ours, ref).
+
+    ``dnf(c, r)``, if given, returns None or, for a round that ran out of
+    its time limit, a dict with ``limit`` and what got done: the limit then
+    stands in for the value as a lower bound (shown with ">"), and the
+    contender's median is None for ``judge``.
     """
 
     def __init__(self, label, fn, fmt, target, judge, jobs, prefixes,
-                 ratios=True, agg=med):
+                 ratios=True, agg=med, dnf=None):
         self.label = label
         self.fn = fn
         self.fmt = fmt
@@ -189,12 +329,12 @@ class Row:
         self.prefixes = prefixes
         self.ratios = ratios
         self.agg = agg
+        self.dnf = dnf
 
 
-def ratio_list(row, a, b, rounds):
+def ratio_list(per_round, a, b):
     out = []
-    for r in range(rounds):
-        va, vb = row.fn(a, r), row.fn(b, r)
+    for va, vb in zip(per_round[a], per_round[b]):
         if va is not None and vb not in (None, 0):
             out.append(va / vb)
     return out
@@ -342,27 +482,140 @@ def build_rows(res, big, mid):
     return rows
 
 
+def k_label(n):
+    return f'{n // 1000}k' if n >= 1000 and not n % 1000 else str(n)
+
+
+def build_thread_rows(res, nstop):
+    """The rows of the native-thread section (roles: floor, ours, ref)."""
+    V = res.value
+    nl = k_label(nstop)
+    stopjob = f'thr_stop_{nl}'
+
+    def val(job, key, scale=1):
+        def get(c, r):
+            v = V(job, c, r, key)
+            return None if v is None else v * scale
+        return get
+
+    def stop_dnf(c, r):
+        got = res.data.get(stopjob, {}).get(c, {}).get(r)
+        if got is None:
+            return None
+        v = got['values']
+        if v.get('stop_s') is not None or v.get('phase') not in (
+                'stop', 'wait', 'end'):
+            return None
+        return {'limit': v['limit_s'], 'n': v['n'],
+                'stopped': v.get('stopped', 0),
+                'waited': v.get('waited', 0),
+                'ended': max(v.get('ended', 0), v.get('waited', 0)),
+                'killed': 'killed_after_s' in v}
+
+    def le(limit):
+        return lambda m, rof, rro, per: rof is not None and rof <= limit
+
+    def ours_le(limit):
+        return lambda m, rof, rro, per: (
+            m.get('ours') is not None and m['ours'] <= limit)
+
+    def info(*a):
+        return None
+
+    def worst(xs):
+        return max([x for x in xs if x is not None], default=None)
+
+    threads = 'OS threads left after 1000 start/stop/wait cycles'
+    return [
+        Row('per-iteration Fixed(interval=0), us',
+            val('thr_micro', 'periter_fixed'), '{:.2f}', '<=1.5x floor',
+            le(1.5), ['thr_micro'], ['periter_fixed']),
+        Row('per-iteration Dynamic(f->0), us',
+            val('thr_micro', 'periter_dynamic'), '{:.2f}', 'info', info,
+            ['thr_micro'], ['periter_dynamic']),
+        Row('RetryDecorator 1st-success overhead, us',
+            val('thr_micro', 'retry_overhead'), '{:.3f}', 'ours <= 1 us',
+            ours_le(1.0), ['thr_micro'], ['retry']),
+        Row('stop->wait latency median, us',
+            val('thr_micro', 'stoplat_median'), '{:.1f}', 'info', info,
+            ['thr_micro'], ['stop->wait']),
+        Row('stop->wait latency p99, us', val('thr_micro', 'stoplat_p99'),
+            '{:.1f}', 'info', info, ['thr_micro'], ['stop->wait']),
+        Row(f'{threads}, immediately (max)',
+            val('thr_threads', 'threads_immediately'), '{:.0f}',
+            '<= 1 (the last one exiting)', ours_le(1), ['thr_threads'],
+            ['threads'], ratios=False, agg=worst),
+        Row(f'{threads}, after gc + 0.1 s (max)',
+            val('thr_threads', 'threads_settled'), '{:.0f}', '0',
+            ours_le(0), ['thr_threads'], ['threads'], ratios=False,
+            agg=worst),
+        Row(f'{threads}, after gc + 1.2 s (max)',
+            val('thr_threads', 'threads_later'), '{:.0f}', 'info', info,
+            ['thr_threads'], ['threads'], ratios=False, agg=worst),
+        Row(f'start {nl} native loops until all idle, s',
+            val(stopjob, 'start_s'), '{:.2f}', 'info', info, [stopjob],
+            [f'stop {nstop}: all']),
+        Row(f'memory/idle native loop, RSS @{nl}, KiB',
+            val(stopjob, 'rss_per_loop', 1 / 1024), '{:.1f}', 'info', info,
+            [stopjob], [f'stop {nstop}: all']),
+        Row(f'stop() all {nl}, then wait() all, s', val(stopjob, 'stop_s'),
+            '{:.2f}', 'ours <= 5 s', ours_le(5.0), [stopjob],
+            [f'stop {nstop}'], dnf=stop_dnf),
+        Row(f'  threads still alive 0.2 s after the last of {nl} wait() '
+            f'(max)', val(stopjob, 'threads_after_stop'), '{:.0f}', 'info',
+            info, [stopjob], [f'stop {nstop}'], ratios=False, agg=worst),
+    ]
+
+
 def fmt(row, v):
     return '-' if v is None else row.fmt.format(v)
 
 
-def summarize(res, rows, rounds):
+def dnf_text(d):
+    """'> limit, did not finish', with how far the phase got."""
+    if d['stopped'] < d['n']:
+        return (f'>{d["limit"]:g} DNF (stop() {d["stopped"]}/{d["n"]}, '
+                f'{d["ended"]} ended)')
+    return f'>{d["limit"]:g} DNF ({d["ended"]}/{d["n"]} ended)'
+
+
+def summarize(res, rows, rounds, section):
+    """Per-row medians, ratios and verdicts; prints the details."""
+    names = section.names
     summary = []
-    print('\n=== Details (per-round values; ratios are per round) ===')
+    print(f'\n=== Details, {section.name} (per-round values; ratios are '
+          f'per round) ===')
     for row in rows:
         print(f'\n{row.label}')
         m = {}
         per_round = {}
-        for c in CONTENDERS:
-            vals = [row.fn(c, r) for r in range(rounds)]
-            per_round[c] = vals
-            m[c] = row.agg(vals)
-            shown = ' '.join(fmt(row, v) for v in vals if v is not None)
-            print(f'  {c:5s}: {shown}   -> {fmt(row, m[c])}')
+        lower = {}              # role -> DNF info: value is a lower bound
+        for role in ROLES:
+            c = names[role]
+            vals = []
+            shown = []
+            for r in range(rounds):
+                v = row.fn(c, r)
+                d = row.dnf(c, r) if row.dnf else None
+                if d is not None:
+                    lower[role] = d
+                    v = d['limit']
+                    shown.append(
+                        f'{dnf_text(d)} [stop() {d["stopped"]}, wait() '
+                        f'{d["waited"]}' +
+                        (', killed]' if d['killed'] else ']'))
+                elif v is not None:
+                    shown.append(fmt(row, v))
+                vals.append(v)
+            per_round[role] = vals
+            m[role] = None if role in lower else row.agg(vals)
+            result = (dnf_text(lower[role]) if role in lower else
+                      fmt(row, m[role]))
+            print(f'  {c:15s}: {" ".join(shown)}   -> {result}')
         rof = rro = per = None
         if row.ratios:
-            of = ratio_list(row, 'ours', 'floor', rounds)
-            ro = ratio_list(row, 'ref', 'ours', rounds)
+            of = ratio_list(per_round, 'ours', 'floor')
+            ro = ratio_list(per_round, 'ref', 'ours')
             rof, rro = med(of), med(ro)
             print('  ours/floor: ' + ' '.join(f'{x:.2f}' for x in of) +
                   (f'   -> {rof:.2f}' if rof is not None else ''))
@@ -375,36 +628,47 @@ def summarize(res, rows, rounds):
             per = med(ts)
             print('  tenacity/ours: ' + ' '.join(f'{x:.1f}' for x in ts) +
                   (f'   -> {per:.1f}' if per is not None else ''))
-        if all(v is None for v in m.values()):
+        if all(v is None for v in m.values()) and not lower:
             verdict = 'n/a'             # not run (--only)
         else:
             verdict = row.judge(m, rof, rro, per)
         fails = []
-        for c in CONTENDERS:
+        for role in ROLES:
             for job in row.jobs:
-                if res.failures(job, c, row.prefixes):
-                    fails.append(c)
+                if res.failures(job, names[role], row.prefixes):
+                    fails.append(names[role])
                     break
         met = {True: 'yes', False: 'NO', None: 'info', 'n/a': 'n/a'}[verdict]
         if fails:
             met += ' FAIL:' + ','.join(fails)
-        summary.append((row, m, rof, rro, per, met))
+        summary.append((row, m, rof, rro, per, met, lower))
     return summary
 
 
-def print_table(summary):
+def _bound(lower_of, num, den):
+    """The prefix of a ratio num/den where a DNF value is a lower bound."""
+    if num in lower_of and den not in lower_of:
+        return '>'
+    if den in lower_of and num not in lower_of:
+        return '<'
+    return '?' if num in lower_of else ''
+
+
+def print_table(summary, title=''):
     head = ('metric', 'floor', 'ours', 'ref', 'ours/floor', 'ref/ours',
             'target', 'met?')
     lines = []
-    for row, m, rof, rro, per, met in summary:
+    for row, m, rof, rro, per, met, lower in summary:
         if per is not None:
             rro_s = f'{per:.1f}'
         else:
-            rro_s = '-' if rro is None else f'{rro:.2f}'
-        lines.append((row.label, fmt(row, m['floor']), fmt(row, m['ours']),
-                      fmt(row, m['ref']),
-                      '-' if rof is None else f'{rof:.2f}', rro_s,
-                      row.target, met))
+            rro_s = ('-' if rro is None else
+                     _bound(lower, 'ref', 'ours') + f'{rro:.2f}')
+        rof_s = ('-' if rof is None else
+                 _bound(lower, 'ours', 'floor') + f'{rof:.2f}')
+        cells = [dnf_text(lower[role]) if role in lower else
+                 fmt(row, m[role]) for role in ROLES]
+        lines.append((row.label, *cells, rof_s, rro_s, row.target, met))
     widths = [max(len(str(x[i])) for x in lines + [head])
               for i in range(len(head))]
 
@@ -418,8 +682,8 @@ def print_table(summary):
                 out.append(cell.ljust(widths[i]))
         return '| ' + ' | '.join(out) + ' |'
 
-    print('\n=== Summary (medians over rounds; ratio columns are medians of '
-          'per-round ratios) ===')
+    print(f'\n=== Summary{title} (medians over rounds; ratio columns are '
+          f'medians of per-round ratios) ===')
     print(line(head))
     print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
     for cells in lines:
@@ -429,7 +693,7 @@ def print_table(summary):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--quick', action='store_true',
-                    help='short run (under a minute): smaller sizes, '
+                    help='short run (about a minute): smaller sizes, '
                          'slow scenarios in fewer rounds')
     ap.add_argument('--rounds', type=int, default=None,
                     help='interleaved rounds (default 5; 3 with --quick)')
@@ -438,10 +702,17 @@ def main(argv=None):
                          '(default 100000; 20000 with --quick)')
     ap.add_argument('--big-rounds', type=int, default=3,
                     help='rounds of the largest start scenario (default 3)')
+    ap.add_argument('--stop-loops', type=int, default=None,
+                    help='native loops stopped at once in thr_stop '
+                         '(default 10000; 2000 with --quick)')
+    ap.add_argument('--stop-limit', type=float, default=None,
+                    help='seconds allowed to each phase of thr_stop '
+                         '(default 60; 20 with --quick)')
     ap.add_argument('--only', default='',
-                    help='comma-separated jobs or scenarios to run '
-                         '(micro,start,start_1k,idle,capacity,accuracy,'
-                         'drift,leak)')
+                    help='comma-separated sections, jobs or scenarios to '
+                         'run: eventlet (micro,start,start_1k,idle,'
+                         'capacity,accuracy,drift,leak), threading '
+                         '(thr_micro,thr_threads,thr_stop)')
     ap.add_argument('--no-listener', action='store_true',
                     help='do not register an idle socket with the hub '
                          '(the hub then sleeps with time.sleep instead of '
@@ -453,20 +724,27 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.rounds is None:
         args.rounds = 3 if args.quick else 5
-    jobs, big, mid = make_plan(args)
-    rounds = max(j.rounds for j in jobs) if jobs else 0
+    jobs, big, mid, nstop = make_plan(args)
+    if not jobs:
+        ap.error(f'--only {args.only}: no such section, job or scenario')
+    rounds = max(j.rounds for j in jobs)
     res = Results(rounds)
+    sections = [sec for sec in SECTIONS.values()
+                if any(j.section is sec for j in jobs)]
 
     mode = ('no listener (time.sleep path)' if args.no_listener else
             'idle listener registered (epoll path)')
-    print(f'python {sys.version.split()[0]}; contenders {CONTENDERS}; '
-          f'{rounds} rounds; every scenario in a fresh process; {mode}')
+    print(f'python {sys.version.split()[0]}; contenders ' +
+          '; '.join(f'{sec.name}: {", ".join(sec.contenders)}'
+                    for sec in sections) +
+          f'; {rounds} rounds; every scenario in a fresh process; {mode}')
     t_start = time.time()
     for rnd in range(rounds):
-        k = rnd % len(CONTENDERS)
-        order = CONTENDERS[k:] + CONTENDERS[:k]
         for job in jobs:
-            if rnd >= job.rounds:
+            cs = job.section.contenders
+            k = rnd % len(cs)
+            order = [c for c in cs[k:] + cs[:k] if job.runs(c, rnd)]
+            if not order:
                 continue
             t0 = time.time()
             if job.concurrent:
@@ -476,11 +754,16 @@ def main(argv=None):
             else:
                 for c in order:
                     res.put(job.name, c, rnd, run_one(c, job, args.timeout))
-            print(f'  round {rnd + 1}/{rounds} {job.name:10s} '
+            print(f'  round {rnd + 1}/{rounds} {job.name:12s} '
                   f'{" ".join(order)}  {time.time() - t0:5.1f}s', flush=True)
 
-    rows = build_rows(res, big, mid)
-    summary = summarize(res, rows, rounds)
+    tables = []
+    for sec in sections:
+        if sec.name == 'eventlet':
+            rows = build_rows(res, big, mid)
+        else:
+            rows = build_thread_rows(res, nstop)
+        tables.append((sec, summarize(res, rows, rounds, sec)))
 
     failed = []
     for job, per_c in res.data.items():
@@ -498,7 +781,9 @@ def main(argv=None):
         n = sum(len(r['checks']) for per_c in res.data.values()
                 for per_r in per_c.values() for r in per_r.values())
         print(f'all {n} checks passed (counts, results, loops stopped)')
-    print_table(summary)
+    for sec, summary in tables:
+        print_table(summary, '' if sec.name == 'eventlet' else
+                    f', {sec.title}')
     print(f'\ntotal {time.time() - t_start:.0f}s')
     if args.json:
         with open(args.json, 'w') as f:
