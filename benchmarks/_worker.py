@@ -37,15 +37,14 @@ from eventlet import greenthread  # noqa: E402
 from eventlet import hubs  # noqa: E402
 import greenlet  # noqa: E402
 
+from _common import check  # noqa: E402
+from _common import CHECKS  # noqa: E402
+from _common import pct  # noqa: E402
+from _common import retry_overhead  # noqa: E402
+from _common import rss_bytes  # noqa: E402
+
 perf = time.perf_counter
 clock = time.monotonic
-
-CHECKS = []
-
-
-def check(name, ok, detail=''):
-    CHECKS.append([name, bool(ok), str(detail)])
-    return ok
 
 
 # -- contenders ---------------------------------------------------------------
@@ -88,14 +87,6 @@ def install_listener():
     _LISTENER = (a, b, gt)
 
 
-def rss_bytes():
-    try:
-        with open('/proc/self/statm') as f:
-            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-    except OSError:
-        return None
-
-
 def count_greenthreads():
     """(live greenlets, GreenThread objects still referenced)."""
     live = threads = 0
@@ -123,16 +114,6 @@ def spin_until(cond, limit=30.0):
             return False
         eventlet.sleep(0)
     return True
-
-
-def pct(values, p):
-    if not values:
-        return float('nan')
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 # -- scenarios ----------------------------------------------------------------
@@ -179,58 +160,16 @@ def sc_micro(lc, contender, p):
         values[f'periter_{kind}'] = statistics.median(runs)
 
     # 6. RetryDecorator first-time success ------------------------------------
-    calls = [0]
-
-    def target(x):
-        calls[0] += 1
-        return x
-
-    decorated = lc.RetryDecorator(max_retry_count=3, inc_sleep_time=0.01,
-                                  max_sleep_time=1,
-                                  exceptions=(ValueError,))(target)
     import tenacity
-    tena = tenacity.retry(stop=tenacity.stop_after_attempt(4),
-                          wait=tenacity.wait_fixed(0.01),
-                          retry=tenacity.retry_if_exception_type(ValueError),
-                          reraise=True)(target)
 
-    def per_call(fn, n):
-        before = calls[0]
-        t0 = perf()
-        r = None
-        for i in range(n):
-            r = fn(i)
-        t1 = perf()
-        ok = calls[0] - before == n and r == n - 1
-        return (t1 - t0) / n * 1e6, ok
+    def tenacity_retry(target):
+        return tenacity.retry(
+            stop=tenacity.stop_after_attempt(4),
+            wait=tenacity.wait_fixed(0.01),
+            retry=tenacity.retry_if_exception_type(ValueError),
+            reraise=True)(target)
 
-    def calibrate(fn):
-        n = 50
-        while True:
-            us, _ = per_call(fn, n)
-            if us * n / 1e6 > 0.01 or n > 10 ** 7:
-                break
-            n *= 4
-        return max(50, int(p['retry_target_s'] / (us / 1e6)))
-
-    sizes = {name: calibrate(fn) for name, fn in
-             (('plain', target), ('deco', decorated), ('tenacity', tena))}
-    samples = {name: [] for name in sizes}
-    all_ok = True
-    for _ in range(p['retry_reps']):
-        for name, fn in (('plain', target), ('deco', decorated),
-                         ('tenacity', tena)):
-            us, ok = per_call(fn, sizes[name])
-            all_ok = all_ok and ok
-            samples[name].append(us)
-    check('retry: every call ran once, first time, and returned its value',
-          all_ok)
-    plain = statistics.median(samples['plain'])
-    values['retry_plain'] = plain
-    values['retry_overhead'] = statistics.median(samples['deco']) - plain
-    values['tenacity_overhead'] = (
-        statistics.median(samples['tenacity']) - plain)
-    values['retry_sizes'] = sizes
+    retry_overhead(lc, p, values, others=(('tenacity', tenacity_retry),))
 
     # 4. stop -> wait latency ----------------------------------------------
     lat = []

@@ -34,16 +34,16 @@ import warnings
 
 warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
+from _common import check  # noqa: E402
+from _common import CHECKS  # noqa: E402
+from _common import pct  # noqa: E402
+from _common import retry_overhead  # noqa: E402
+from _common import rss_bytes  # noqa: E402
+
 perf = time.perf_counter
 clock = time.monotonic
 
-CHECKS = []
 MAIN = threading.get_ident()
-
-
-def check(name, ok, detail=''):
-    CHECKS.append([name, bool(ok), str(detail)])
-    return ok
 
 
 # -- contenders ---------------------------------------------------------------
@@ -104,14 +104,6 @@ def is_done(loop):
     return loop.done._event.is_set()
 
 
-def rss_bytes():
-    try:
-        with open('/proc/self/statm') as f:
-            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-    except OSError:
-        return None
-
-
 def extra_threads(base):
     return threading.active_count() - base
 
@@ -120,16 +112,6 @@ def thread_names(limit=3):
     names = [t.name for t in threading.enumerate()
              if t is not threading.main_thread()]
     return names[:limit]
-
-
-def pct(values, p):
-    if not values:
-        return float('nan')
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 # -- scenarios ----------------------------------------------------------------
@@ -224,51 +206,7 @@ def sc_micro(lc, contender, p):
     # 3. RetryDecorator first-time success ---------------------------------
     # Last, because oslo.service's threading RetryDecorator leaves one
     # executor thread behind per call.
-    calls = [0]
-
-    def target(x):
-        calls[0] += 1
-        return x
-
-    decorated = lc.RetryDecorator(max_retry_count=3, inc_sleep_time=0.01,
-                                  max_sleep_time=1,
-                                  exceptions=(ValueError,))(target)
-
-    def per_call(fn, n):
-        before = calls[0]
-        t0 = perf()
-        r = None
-        for i in range(n):
-            r = fn(i)
-        t1 = perf()
-        ok = calls[0] - before == n and r == n - 1
-        return (t1 - t0) / n * 1e6, ok
-
-    def calibrate(fn):
-        n = 50
-        while True:
-            us, _ = per_call(fn, n)
-            if us * n / 1e6 > 0.01 or n > 10 ** 7:
-                break
-            n *= 4
-        return max(50, int(p['retry_target_s'] / (us / 1e6)))
-
-    sizes = {name: calibrate(fn) for name, fn in
-             (('plain', target), ('deco', decorated))}
-    samples = {name: [] for name in sizes}
-    all_ok = True
-    for _ in range(p['retry_reps']):
-        for name, fn in (('plain', target), ('deco', decorated)):
-            gc.collect()
-            us, ok = per_call(fn, sizes[name])
-            all_ok = all_ok and ok
-            samples[name].append(us)
-    check('retry: every call ran once, first time, and returned its value',
-          all_ok)
-    plain = statistics.median(samples['plain'])
-    values['retry_plain'] = plain
-    values['retry_overhead'] = statistics.median(samples['deco']) - plain
-    values['retry_sizes'] = sizes
+    retry_overhead(lc, p, values, collect=True)
     return values
 
 
