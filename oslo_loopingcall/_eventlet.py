@@ -12,255 +12,259 @@
 
 """The eventlet mode: each loop runs in a greenthread of its OS thread's hub.
 
-Imported only when the eventlet mode is used.
+Imported only when the eventlet mode is used. Every loop belongs to the hub
+of the OS thread that started it; ``stop()`` and ``wait()`` from other OS
+threads are handed over to that hub (:mod:`._waker`), with native
+primitives that monkey patching leaves alone.
 """
 
 from __future__ import annotations
 
-import collections
-import os
-import types
+import time
 import typing as ty
 
-from eventlet import greenthread
+import eventlet
+from eventlet import event
 from eventlet import hubs
 from eventlet import patcher
 import greenlet
 from oslo_utils import eventletutils
 
-if ty.TYPE_CHECKING:
-    from oslo_loopingcall import loopingcall
+from oslo_loopingcall import _waker
+
+from oslo_loopingcall import _contract
 
 # Native primitives even under monkey patching: they coordinate OS threads
 # that each run their own hub.
-_NativeEvent = patcher.original('threading').Event
-_NativeLock = patcher.original('threading').Lock
+_native = patcher.original('threading')
+_NativeEvent = _native.Event
+_NativeLock = _native.Lock
+_get_ident = _native.get_ident
 
 # Protects the hand-over between a loop finishing and waiters in other OS
 # threads registering (see EventletBackend.wait()).
 _foreign_lock = _NativeLock()
 
+_getcurrent = greenlet.getcurrent
+_get_hub = hubs.get_hub
 
-_NO_KWARGS: dict[str, ty.Any] = {}
 
+class Abort:
+    """The abort flag of a loop in eventlet mode.
 
-class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
-    """The greenthread that runs one loop.
-
-    Its exit event *is* the loop's ``done`` event: whatever ends the
-    greenthread (a result, an exception, a ``kill()`` before or during the
-    run) resolves ``done``, so no waiter can hang, and a start costs no
-    extra event or link callback.
+    A loop idles by parking its greenthread on a hub timer (what
+    ``eventlet.sleep`` does): stop() cancels the timer and resumes the
+    greenthread at once. Through the sleep seam (``abort.wait()``, what
+    ``SleepFixture`` patches) it waits on an ``EventletEvent`` instead,
+    made only then, which stop() sets too.
     """
 
-    def __init__(self, hub: ty.Any, loop: loopingcall.LoopingCallBase
-                 ) -> None:
-        super().__init__(hub.greenlet)
-        self._loop: loopingcall.LoopingCallBase | None = loop
-        self._hub = hub
+    __slots__ = ('_set', '_sleeper', '_timer', '_seam', 'hub', 'tid',
+                 'owner')
 
-    def main(self, function: ty.Callable[..., ty.Any], args: ty.Any,
-             kwargs: ty.Any) -> None:
-        try:
-            result = (function(*args, **kwargs) if kwargs
-                      else function(*args))
-        except BaseException as exc:
-            loop = self._release()
-            self._exit_event.send_exception(type(exc), exc, exc.__traceback__)
-            self._resolve_links()
-            _wake_foreign_waiters(loop)
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                # As for any greenthread: the hub hands these on to the
-                # main greenlet.
-                raise
-        else:
-            loop = self._release()
-            self._exit_event.send(result)
-            self._resolve_links()
-            _wake_foreign_waiters(loop)
+    def __init__(self) -> None:
+        self._set = False
+        self._sleeper: ty.Any = None
+        self._timer: ty.Any = None
+        self._seam: eventletutils.EventletEvent | None = None
+        #: The hub, OS thread and greenthread of the loop while it runs in
+        #: a greenthread of its own (None for RetryDecorator's loops,
+        #: which run in the caller's).
+        self.hub: ty.Any = None
+        self.tid: int | None = None
+        self.owner: ty.Any = None
 
-    def _release(self) -> loopingcall.LoopingCallBase | None:
-        # Cleared before ``done`` fires, so start() works as soon as
-        # wait() returns.
-        loop, self._loop = self._loop, None
-        if loop is not None and loop._thread is self:
-            loop._thread = None
-        return loop
+    def is_set(self) -> bool:
+        return self._set
 
+    def set(self) -> None:
+        """Set the flag and wake the loop (from the loop's own OS thread)."""
+        if not self._set:
+            self._set = True
+            self._wake()
 
-def _wake_foreign_waiters(loop: loopingcall.LoopingCallBase | None) -> None:
-    if loop is None:
-        return
-    with _foreign_lock:
-        waiters = loop.__dict__.pop('_foreign_waiters', ())
-    for event in waiters:
-        event.set()
+    def clear(self) -> None:
+        self._set = False
+        self._seam = None
+        self.hub = self.tid = self.owner = None
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait through ``EventletEvent.wait`` (the reference's seam)."""
+        seam = self._seam
+        if seam is None:
+            seam = self._seam = eventletutils.EventletEvent()
+            if self._set:
+                seam.set()
+        return seam.wait(timeout)
 
-# The process a waker belongs to: a forked child must make its own (its
-# pipe would be shared with the parent's hub).
-_pid = os.getpid()
+    def _wake(self) -> None:
+        # Runs in the loop's own OS thread.
+        if self._seam is not None:
+            self._seam.set()
+        self.resume()
 
-
-def _forked() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_forked)
-
-
-class _Waker:
-    """Runs calls in a hub's own OS thread on behalf of other OS threads.
-
-    A hub sleeping in epoll only notices a timer or an fd: calls from
-    another OS thread are queued here and a byte written to a pipe the hub
-    listens to wakes it at once.
-    """
-
-    def __init__(self, hub: ty.Any) -> None:
-        self.pid = _pid
-        self._calls: collections.deque[ty.Callable[[], None]] = (
-            collections.deque())
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(self._write, False)
-        hub.add(hub.READ, self._read, self._drain, _ignore, None)
-
-    def call(self, fn: ty.Callable[[], None]) -> None:
-        self._calls.append(fn)
-        try:
-            os.write(self._write, b'x')
-        except BlockingIOError:
-            pass  # the pipe is full: the hub has a wake-up pending anyway
-
-    def _drain(self, fileno: int) -> None:
-        try:
-            while os.read(self._read, 4096):
-                pass
-        except BlockingIOError:
-            pass
-        while self._calls:
-            self._calls.popleft()()
-
-
-def _ignore(*args: ty.Any) -> None:
-    pass
-
-
-def _waker(hub: ty.Any) -> _Waker:
-    waker: _Waker | None = getattr(hub, '_oslo_loopingcall_waker', None)
-    if waker is None or waker.pid != _pid:
-        waker = _Waker(hub)
-        hub._oslo_loopingcall_waker = waker
-    return waker
-
-
-def _own_hub() -> ty.Any:
-    # Without creating a hub for a thread that has none.
-    return getattr(hubs._threadlocal, 'hub', None)
+    def resume(self) -> None:
+        """End the idle period of the loop now (in the loop's OS thread)."""
+        sleeper = self._sleeper
+        if sleeper is not None:
+            self._sleeper = None
+            self._timer.cancel()
+            _get_hub().schedule_call_global(0, sleeper.switch)
 
 
 class EventletBackend:
-    """Loops in greenthreads, sleeping on an ``EventletEvent``."""
+    """Loops in greenthreads of the hub of the OS thread that starts them."""
 
     name = 'eventlet'
-    abort_type = eventletutils.EventletEvent
-    _base_wait: ty.Any = None
-    #: What ends a loop without being a failure of its function.
-    exit_exceptions = (greenlet.GreenletExit, KeyboardInterrupt, SystemExit)
+    exit_exceptions: tuple[type[BaseException], ...] = (
+        greenlet.GreenletExit, KeyboardInterrupt, SystemExit)
+    seam_class: type = eventletutils.EventletEvent
     #: Held by start() while it checks and spawns (nothing in there
-    #: yields). A native lock: the cheapest context manager there is, and
-    #: right for loops started from several OS threads.
+    #: yields). A native lock: right for loops started from several OS
+    #: threads, monkey patched or not.
     start_lock = _NativeLock()
+    #: The hub's own clock (P48).
+    now = staticmethod(time.monotonic)
+    _seam_wait: ty.Any = None
 
     @property
-    def base_wait(self) -> ty.Any:
+    def seam_wait(self) -> ty.Any:
         """The genuine ``EventletEvent.wait``, once seen unpatched.
 
-        While it is in place (and no other seam is patched) loops may take
-        the fast path. Captured on first use rather than at import, and
-        only from a function that is really oslo.utils' own: this module
-        may first be imported while a test has the method patched.
+        Captured on first use rather than at import, and only from a
+        function that is really oslo.utils' own: this module may first be
+        imported while a test has the method patched.
         """
-        wait = self._base_wait
+        wait = self._seam_wait
         if wait is None:
             wait = eventletutils.EventletEvent.wait
-            if (isinstance(wait, types.FunctionType) and
-                    not hasattr(wait, 'mock') and
-                    wait.__module__ == eventletutils.__name__ and
-                    wait.__qualname__ == 'EventletEvent.wait'):
-                self._base_wait = wait
-        return self._base_wait
+            if (getattr(wait, '__module__', None) == eventletutils.__name__
+                    and getattr(wait, '__qualname__', None) ==
+                    'EventletEvent.wait' and not hasattr(wait, 'mock')):
+                self._seam_wait = wait
+        return self._seam_wait
 
-    def new_abort(self) -> eventletutils.EventletEvent:
-        return eventletutils.EventletEvent()
+    def new_abort(self) -> Abort:
+        return Abort()
 
-    def spawn(self, loop: loopingcall.LoopingCallBase,
-              args: tuple[ty.Any, ...]) -> None:
-        hub = hubs.get_hub()
-        _waker(hub)
-        thread = _LoopThread(hub, loop)
-        hub.schedule_call_global(0, thread.switch, type(loop)._run_loop,
-                                 (loop,) + args, _NO_KWARGS)
-        loop._thread = thread
-        loop.done = thread._exit_event
+    new_done = staticmethod(event.Event)
 
-    @staticmethod
-    def fast_waiter(abort: eventletutils.EventletEvent) -> ty.Any:
-        """What the fast path waits on: the abort flag's eventlet Event.
-
-        Woken by stop() like ``EventletEvent.wait()``, but without throwing
-        a Timeout into the greenthread on every period.
-        """
-        return abort._event
-
-    @staticmethod
-    def current() -> ty.Any:
-        return greenlet.getcurrent()
-
-    def stop(self, loop: loopingcall.LoopingCallBase) -> None:
+    def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+              done: ty.Any) -> None:
+        hub = _get_hub()
         abort = loop._abort
-        if abort.is_set():
+        abort.hub = hub
+        abort.tid = _get_ident()
+        # Made now, in the hub's own thread: a stop() from another OS
+        # thread can only write to it.
+        _waker.of(hub)
+        thread = eventlet.spawn(_main, loop, run, done)
+        # Only for a kill before the greenthread ever ran: _main never
+        # runs then, and this is what resolves ``done``.
+        thread.link(_killed, loop, done)
+        abort.owner = thread
+        loop._thread = thread
+        loop.done = done
+
+    current = staticmethod(_getcurrent)
+
+    def idle_until(self, loop: _contract.Loop, deadline: float,
+                   seconds: float) -> None:
+        abort = loop._abort
+        if abort._set:
             return
-        thread = loop._thread
-        if thread is None or thread._hub is _own_hub():
-            abort.set()
+        delay = deadline - time.monotonic()
+        # Known for a loop in a greenthread of its own: looking them up
+        # costs 0.1 us a period.
+        hub = abort.hub or _get_hub()
+        current = abort.owner or _getcurrent()
+        # What eventlet.sleep() does, with the timer and the greenthread
+        # left where stop() finds them.
+        timer = hub.schedule_call_global(delay if delay > 0 else 0,
+                                         current.switch)
+        abort._timer = timer
+        abort._sleeper = current
+        try:
+            hub.switch()
+        finally:
+            abort._sleeper = None
+            timer.cancel()
+
+    def stop(self, loop: _contract.Loop) -> None:
+        abort = loop._abort
+        if abort._set:
             return
-        # Another OS thread: the eventlet send must happen in the loop's
-        # own hub (a send here would be scheduled on this thread's hub,
-        # and the loop would only notice at its next wake-up).
         abort._set = True
-        event = abort._event
+        if abort.tid is None or abort.tid == _get_ident():
+            abort._wake()
+        else:
+            # The wake-up must happen in the loop's own hub.
+            _waker.of(abort.hub).call(abort._wake)
 
-        def send() -> None:
-            if not event.ready():
-                event.send(True)
-
-        _waker(thread._hub).call(send)
-
-    def wait(self, loop: loopingcall.LoopingCallBase) -> ty.Any:
+    def wait(self, loop: _contract.Loop) -> ty.Any:
         done = loop.done
-        thread = loop._thread
-        if (thread is None or done.ready() or
-                thread._hub is _own_hub()):
+        tid = loop._abort.tid
+        if done is None or done.ready() or tid is None or (
+                tid == _get_ident()):
             return done.wait()
         # Another OS thread cannot wait on the loop's eventlet event (the
-        # hub would try to switch into this thread): wait on a native
+        # hub would try to switch into this thread): it waits on a native
         # event that the loop sets when it ends.
         native = _NativeEvent()
         with _foreign_lock:
-            if not done.ready():
-                loop.__dict__.setdefault('_foreign_waiters', []).append(
-                    native)
-                registered = True
-            else:
-                registered = False
+            registered = not done.ready()
+            if registered:
+                _foreign_waiters(done).append(native)
         if registered:
             native.wait()
         return done.wait()
 
 
-BACKEND = EventletBackend()
+def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+          done: event.Event) -> None:
+    """The greenthread: run the loop, deliver what ended it."""
+    try:
+        result = run()
+    except BaseException as exc:
+        _deliver(loop, done, exc=exc)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            # As for any greenthread: the hub hands these on to the main
+            # greenlet. Anything else was delivered (and logged) already,
+            # and must not be printed again by the hub.
+            raise
+    else:
+        _deliver(loop, done, result)
 
-__all__ = ['BACKEND', 'EventletBackend']
+
+def _killed(thread: ty.Any, loop: _contract.Loop, done: event.Event) -> None:
+    if not done.ready():
+        try:
+            thread.wait()
+        except BaseException as exc:
+            _deliver(loop, done, exc=exc)
+
+
+def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
+             exc: BaseException | None = None) -> None:
+    # ``_thread`` is cleared before ``done`` fires, so that start() works
+    # as soon as wait() returns.
+    if loop.done is done:
+        loop._thread = None
+    if exc is None:
+        done.send(result)
+    else:
+        done.send_exception(type(exc), exc, exc.__traceback__)
+    with _foreign_lock:
+        waiters = done.__dict__.pop('_foreign_waiters', ())
+    for native in waiters:
+        native.set()
+
+
+def _foreign_waiters(done: event.Event) -> list[ty.Any]:
+    waiters: list[ty.Any] = done.__dict__.setdefault('_foreign_waiters', [])
+    return waiters
+
+
+BACKEND: _contract.Backend = EventletBackend()
+
+__all__ = ['BACKEND', 'Abort', 'EventletBackend']

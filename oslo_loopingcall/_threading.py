@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import types
 import typing as ty
 
-from oslo_loopingcall import loopingcall
+from oslo_loopingcall import _naming
+
+from oslo_loopingcall import _contract
 
 _yield = getattr(os, 'sched_yield', None) or (lambda: None)
 
@@ -84,56 +87,53 @@ class ThreadDone:
 
 
 class ThreadingBackend:
-    """Loops in native threads, sleeping on a ``threading.Event``."""
+    """Loops in native threads, idling on a ``threading.Event``."""
 
     name = 'threading'
-    abort_type = ThreadAbort
-    #: The unpatched wait of the abort flag (a plain function, not bound
-    #: to this object): while in place, loops may take the fast path.
-    base_wait = staticmethod(threading.Event.wait)
-    exit_exceptions = (KeyboardInterrupt, SystemExit)
-    start_lock = _lock
+    exit_exceptions: tuple[type[BaseException], ...] = (
+        KeyboardInterrupt, SystemExit)
+    seam_class: type = ThreadAbort
+    #: The genuine wait of the abort flag (a plain function, not bound to
+    #: this object): while in place, no test has patched the seam.
+    seam_wait = staticmethod(threading.Event.wait)
+    now = staticmethod(time.monotonic)
+
+    @property
+    def start_lock(self) -> ty.Any:
+        return _lock
 
     def new_abort(self) -> ThreadAbort:
         return ThreadAbort()
 
-    def spawn(self, loop: loopingcall.LoopingCallBase,
-              args: tuple[ty.Any, ...]) -> None:
-        done = ThreadDone()
+    new_done = ThreadDone
+
+    def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+              done: ty.Any) -> None:
         thread = threading.Thread(
-            target=self._main, args=(loop, done, args), daemon=True,
-            name='loopingcall:' + loopingcall._callable_name(loop.f))
+            target=_main, args=(loop, run, done), daemon=True,
+            name='loopingcall:' + _naming.callable_name(loop.f))
         # Published before the thread runs: a loop that ends at once must
         # find itself in ``_thread`` to clear it.
         loop._thread = thread
         loop.done = done
-        virtual_time = loopingcall._virtual_time
-        if virtual_time is not None:
-            virtual_time._loop_spawning(loop)
         thread.start()
 
-    @staticmethod
-    def _main(loop: loopingcall.LoopingCallBase, done: ThreadDone,
-              args: tuple[ty.Any, ...]) -> None:
-        try:
-            result = loop._run_loop(*args)
-        except BaseException as exc:  # noqa: B902 - delivered to wait()
-            _release(loop)
-            done.send_exception(type(exc), exc, exc.__traceback__)
-        else:
-            _release(loop)
-            done.send(result)
+    current = staticmethod(threading.current_thread)
 
-    @staticmethod
-    def fast_waiter(abort: ThreadAbort) -> ThreadAbort:
-        """What the fast path waits on: the abort flag itself."""
-        return abort
+    def idle_until(self, loop: _contract.Loop, deadline: float,
+                   seconds: float) -> None:
+        abort = loop._abort
+        delay = deadline - time.monotonic()
+        # Idles longer than the platform allows one wait are waited in
+        # pieces, each ended at once by stop().
+        while delay > _MAX_WAIT:
+            if abort.wait(_MAX_WAIT):
+                return
+            delay = deadline - time.monotonic()
+        if delay > 0:
+            abort.wait(delay)
 
-    @staticmethod
-    def current() -> threading.Thread:
-        return threading.current_thread()
-
-    def stop(self, loop: loopingcall.LoopingCallBase) -> None:
+    def stop(self, loop: _contract.Loop) -> None:
         loop._abort.set()
         # Let the woken loop thread take the GIL and end now: stopping
         # thousands of loops in a row otherwise leaves thousands of woken
@@ -141,11 +141,27 @@ class ThreadingBackend:
         # of under half a second). A stop from f's own thread just yields.
         _yield()
 
-    def wait(self, loop: loopingcall.LoopingCallBase) -> ty.Any:
+    def wait(self, loop: _contract.Loop) -> ty.Any:
         return loop.done.wait()
 
 
-def _release(loop: loopingcall.LoopingCallBase) -> None:
+#: The longest single wait (threading.TIMEOUT_MAX is the platform's).
+_MAX_WAIT = threading.TIMEOUT_MAX
+
+
+def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+          done: ThreadDone) -> None:
+    try:
+        result = run()
+    except BaseException as exc:  # noqa: B902 - delivered to wait()
+        _release(loop)
+        done.send_exception(type(exc), exc, exc.__traceback__)
+    else:
+        _release(loop)
+        done.send(result)
+
+
+def _release(loop: _contract.Loop) -> None:
     # Cleared before ``done`` is set, so start() works as soon as wait()
     # returns.
     with _lock:
@@ -153,6 +169,15 @@ def _release(loop: loopingcall.LoopingCallBase) -> None:
             loop._thread = None
 
 
-BACKEND = ThreadingBackend()
+def _forked() -> None:
+    # A child forked while another thread held the lock inherits it held,
+    # with no thread left to release it.
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+BACKEND: _contract.Backend = ThreadingBackend()
 
 __all__ = ['BACKEND', 'ThreadAbort', 'ThreadDone', 'ThreadingBackend']

@@ -48,6 +48,8 @@ _lock = threading.Lock()
 _chosen: str | None = None
 _backend: ty.Any = None
 _in_use = False
+# A backend a test fixture puts in front of the real one (virtual time).
+_override: ty.Any = None
 
 
 def _check_name(name: ty.Any, source: str) -> str:
@@ -67,7 +69,8 @@ def _from_environment() -> str | None:
 def _oslo_service_choice() -> str | None:
     # Only look: importing oslo.service is not ours to do.
     module = sys.modules.get('oslo_service.backend')
-    kind = getattr(module, '_cached_backend_type', None)
+    get_backend_type = getattr(module, 'get_backend_type', None)
+    kind = get_backend_type() if get_backend_type is not None else None
     value = getattr(kind, 'value', None)
     return value if value in BACKENDS else None
 
@@ -107,7 +110,7 @@ def _get() -> ty.Any:
     afresh, so that oslo.service initialising its backend after a looping
     call was merely created is still followed.
     """
-    backend = _backend
+    backend = _override or _backend
     if backend is None:
         name = _chosen or _oslo_service_choice() or 'eventlet'
         backend = importlib.import_module(_MODULES[name]).BACKEND
@@ -117,7 +120,7 @@ def _get() -> ty.Any:
 def _use() -> ty.Any:
     """The backend object for a loop that starts now; settles the mode."""
     global _backend, _in_use
-    backend = _backend
+    backend = _override or _backend
     if backend is None:
         with _lock:
             if _backend is None:
@@ -125,6 +128,18 @@ def _use() -> ty.Any:
             backend = _backend
     _in_use = True
     return backend
+
+
+def _put_in_front(backend: ty.Any) -> ty.Any:
+    """Make loops started from now on use ``backend`` (a test fixture's).
+
+    Returns what was in front before, for :func:`_put_in_front` to put
+    back.
+    """
+    global _override
+    with _lock:
+        previous, _override = _override, backend
+    return previous
 
 
 def _switch(name: str | None) -> str | None:

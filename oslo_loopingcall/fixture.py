@@ -15,17 +15,15 @@
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
 import logging
 import math
 import random
-import threading
 import typing as ty
 from unittest import mock
 
 import fixtures
 
+from oslo_loopingcall import _virtual
 from oslo_loopingcall import backend
 from oslo_loopingcall import loopingcall
 
@@ -77,52 +75,23 @@ class SleepFixture(fixtures.Fixture):
         self.mock_wait = self.useFixture(fixtures.MockPatch(target)).mock
 
 
-class IdleRecord(ty.NamedTuple):
-    """One idle period a looping call asked for under virtual time."""
-
-    #: The looping call (for a
-    #: :class:`~oslo_loopingcall.loopingcall.RetryDecorator`,
-    #: the internal DynamicLoopingCall of that call).
-    loop: loopingcall.LoopingCallBase
-    #: Virtual time at which the idle period began.
-    at: float
-    #: Seconds asked for, exactly as the idle policy returned them.
-    seconds: float
+IdleRecord = _virtual.IdleRecord
 
 
-class _PinnedRandom(random.Random):
-    """A random source whose ``gauss()`` is a constant."""
+class _FixtureRandom(random.Random):
+    """BackOff's random source under virtual time: ``jitter`` pins it."""
 
-    def __init__(self, value: float) -> None:
+    def __init__(self, fixture: VirtualTimeFixture, rng: random.Random
+                 ) -> None:
         super().__init__(0)
-        self.value = value
+        self.fixture = fixture
+        self.rng = rng
 
     def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
-        return self.value
-
-
-class _Sleeper:
-    __slots__ = ('deadline', 'greenlet', 'loop', 'due', 'waiting',
-                 'counted')
-
-    def __init__(self, deadline: float, greenlet: ty.Any,
-                 loop: loopingcall.LoopingCallBase) -> None:
-        self.deadline = deadline
-        self.greenlet = greenlet
-        self.loop = loop
-        self.due = False
-        self.waiting = False
-        # Whether the fixture already counts it busy again (native threads:
-        # from the moment it is woken, before it gets to run).
-        self.counted = False
-
-
-_WAKE = object()
-
-#: How often (real seconds) a loop parked in virtual time in native-thread
-#: mode checks whether it was stopped: stop() sets the loop's own abort
-#: flag, which the fixture cannot wait on together with its condition.
-_THREAD_POLL = 0.002
+        jitter = self.fixture.jitter
+        if jitter is None:
+            return self.rng.gauss(mu, sigma)
+        return jitter
 
 
 class VirtualTimeFixture(fixtures.Fixture):
@@ -130,23 +99,22 @@ class VirtualTimeFixture(fixtures.Fixture):
 
     While the fixture is active, every looping call started (all four
     kinds, :class:`~oslo_loopingcall.loopingcall.RetryDecorator` retries,
-    initial delays) idles in virtual time: nothing really sleeps, the
-    virtual monotonic clock moves by exactly the idle time asked for, run
-    times and timeouts are measured on it, and each idle period is recorded
-    (:attr:`records`, :attr:`idle_times`, :meth:`idle_times_of`). It works
-    in both modes (eventlet and native threads).
+    initial delays) runs its ordinary schedule on a virtual monotonic
+    clock: nothing really sleeps, an idle loop wakes when the virtual clock
+    reaches its due time, run times and timeouts are measured on the
+    virtual clock, and each idle period is recorded (:attr:`records`,
+    :attr:`idle_times`, :meth:`idle_times_of`). It works the same in both
+    modes: with native threads, the loops take turns (one runs at a time,
+    as greenthreads do), so a test sees the same order of events.
 
     With ``autojump=True`` (the default) the clock jumps to the next due
-    time as soon as every looping call under the fixture is idle, so a loop
-    with a 60 s interval and a 300 s timeout finishes at once. With
-    ``autojump=False`` the clock only moves when the test calls
-    :meth:`advance`, which makes it possible to look at the state of things
-    at a given virtual instant. A loop whose function blocks on something
-    other than the virtual clock holds the clock still until it returns.
-
-    In native-thread mode loops really run in parallel: start loops that
-    must share a schedule inside ``with clock.paused():`` so that none of
-    them jumps the clock before the others have started.
+    time as soon as every looping call started under the fixture is idle
+    or waiting and the test itself waits (in ``wait()``, or in a
+    ``RetryDecorator`` retry): a loop with a 60 s interval and a 300 s
+    timeout finishes at once. As long as the test runs, time stands
+    still. With ``autojump=False`` the clock only moves when the test calls
+    :meth:`advance`. A loop whose function blocks on something other than
+    the virtual clock holds the clock still until it returns.
 
     A function can simulate a slow run with :meth:`spend`. BackOff jitter is
     random unless pinned with ``jitter`` (the value ``gauss()`` returns).
@@ -171,8 +139,6 @@ class VirtualTimeFixture(fixtures.Fixture):
         :class:`~oslo_loopingcall.loopingcall.BackOffLoopingCall`.
     """
 
-    #: Idle periods asked for while active, in order.
-    records: list[IdleRecord]
     #: Looping calls found still running at cleanup (then stopped).
     leftover: list[loopingcall.LoopingCallBase]
 
@@ -182,52 +148,64 @@ class VirtualTimeFixture(fixtures.Fixture):
         if not isinstance(start, (int, float)) or not math.isfinite(start):
             raise ValueError(f'start must be a finite number, got {start!r}')
         self._start_time = float(start)
-        self.autojump = autojump
+        self._autojump = autojump
         self.jitter = jitter
 
     def setUp(self) -> None:
         """Activate the virtual clock (only one may be active at a time)."""
         # Checked before fixtures' own setUp, which would wrap the error.
-        if loopingcall._virtual_time is not None:
+        if isinstance(backend._override, _virtual.VirtualBackend):
             raise RuntimeError('a VirtualTimeFixture is already active')
         super().setUp()
 
     def _setUp(self) -> None:
-        self._green = backend.get_backend() == 'eventlet'
-        self._now = self._start_time
-        self.records = []
+        self._clock = _virtual.in_front_of(
+            backend._get(), self._start_time, self._autojump)
         self.leftover = []
-        self._sleepers: list[tuple[float, int, _Sleeper]] = []
-        self._seq = itertools.count()
-        self._running: dict[loopingcall.LoopingCallBase, int] = {}
-        self._active = 0
-        self._pending = 0
-        self._paused = 0
-        self._jump_scheduled = False
-        self._cond = threading.Condition(threading.RLock())
-        loopingcall._virtual_time = self
-        self.addCleanup(self._cleanup)
+        previous = backend._put_in_front(self._clock)
+        self.addCleanup(backend._put_in_front, previous)
+        self.addCleanup(self._stop_leftovers)
+        cls = loopingcall.BackOffLoopingCall
+        self.useFixture(fixtures.MockPatchObject(
+            cls, '_RNG', _FixtureRandom(self, cls._RNG)))
 
     # -- public API ---------------------------------------------------------
 
+    @property
+    def autojump(self) -> bool:
+        """Whether the clock jumps to the next due time by itself."""
+        return self._autojump if not self._setup_done() else (
+            self._clock.autojump)
+
+    @autojump.setter
+    def autojump(self, value: bool) -> None:
+        self._autojump = value
+        if self._setup_done():
+            self._clock.autojump = value
+
+    @property
+    def records(self) -> list[IdleRecord]:
+        """Idle periods asked for while active, in order."""
+        return self._clock.records
+
     def now(self) -> float:
         """The virtual monotonic time, in seconds."""
-        return self._now
+        return self._clock.now()
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward, waking every loop that becomes due.
 
         The clock moves in one step: a loop due several times within
         ``seconds`` runs once, late. In eventlet mode the woken loops run as
-        soon as the caller yields (for example in ``wait()``).
+        soon as the caller yields (for example in ``wait()``); with native
+        threads they run at once, taking turns.
         """
-        if not isinstance(seconds, (int, float)) or not (
+        if isinstance(seconds, bool) or not isinstance(
+                seconds, (int, float)) or not (
                 seconds >= 0 and math.isfinite(seconds)):
             raise ValueError(
                 f'seconds must be a finite number >= 0, got {seconds!r}')
-        with self._cond:
-            self._now += seconds
-            self._wake_due()
+        self._clock.advance(seconds)
 
     def spend(self, seconds: float) -> None:
         """Simulate ``seconds`` of run time; call it from inside ``f``."""
@@ -236,14 +214,11 @@ class VirtualTimeFixture(fixtures.Fixture):
     @contextlib.contextmanager
     def paused(self) -> ty.Iterator[None]:
         """Keep the clock from jumping while the block runs."""
-        with self._cond:
-            self._paused += 1
+        self._clock.pause(1)
         try:
             yield
         finally:
-            with self._cond:
-                self._paused -= 1
-                self._schedule_jump()
+            self._clock.pause(-1)
 
     @property
     def idle_times(self) -> list[float]:
@@ -256,152 +231,29 @@ class VirtualTimeFixture(fixtures.Fixture):
         return [record.seconds for record in self.records
                 if record.loop is loop]
 
-    # -- hooks called by the looping calls ----------------------------------
+    def _setup_done(self) -> bool:
+        return getattr(self, '_clock', None) is not None
 
-    def _rng(self, rng: random.Random) -> random.Random:
-        return rng if self.jitter is None else _PinnedRandom(self.jitter)
-
-    def _loop_spawning(self, loop: loopingcall.LoopingCallBase) -> None:
-        # Native threads: a loop counts as busy from start() on, so no
-        # jump happens before its thread has begun.
-        with self._cond:
-            self._pending += 1
-
-    def _loop_started(self, loop: loopingcall.LoopingCallBase) -> None:
-        with self._cond:
-            if not self._green and loop._thread is not None:
-                self._pending -= 1
-            self._running[loop] = self._running.get(loop, 0) + 1
-            self._active += 1
-
-    def _loop_finished(self, loop: loopingcall.LoopingCallBase) -> None:
-        with self._cond:
-            count = self._running.pop(loop, 1) - 1
-            if count:
-                self._running[loop] = count
-            self._active -= 1
-            self._schedule_jump()
-
-    def _sleep(self, loop: loopingcall.LoopingCallBase,
-               timeout: float) -> None:
-        abort = loop._abort
-        with self._cond:
-            self.records.append(IdleRecord(loop, self._now, timeout))
-            if abort.is_set():
-                return
-            sleeper = _Sleeper(self._now + max(timeout, 0),
-                               _current(self._green), loop)
-            heapq.heappush(self._sleepers,
-                           (sleeper.deadline, next(self._seq), sleeper))
-            self._active -= 1
-            self._schedule_jump()
-        try:
-            if self._green:
-                self._park_green(sleeper, abort)
-            else:
-                self._park_thread(sleeper, abort)
-        finally:
-            with self._cond:
-                sleeper.due = True
-                if not sleeper.counted:
-                    self._active += 1
-
-    def _park_green(self, sleeper: _Sleeper, abort: ty.Any) -> None:
-        while not sleeper.due and not abort.is_set():
-            sleeper.waiting = True
-            try:
-                # Woken by stop() (the abort event) or by _resume().
-                abort._event.wait()
-            finally:
-                sleeper.waiting = False
-
-    def _park_thread(self, sleeper: _Sleeper, abort: ty.Any) -> None:
-        with self._cond:
-            while not sleeper.due and not abort.is_set():
-                self._cond.wait(_THREAD_POLL)
-
-    # -- scheduling ---------------------------------------------------------
-
-    def _schedule_jump(self) -> None:
-        if not self.autojump or self._paused:
-            return
-        if not self._green:
-            self._jump()
-        elif not self._jump_scheduled:
-            self._jump_scheduled = True
-            # Jump from the hub, after every greenthread that is ready now
-            # has run: only then is it known whether all loops are idle.
-            _hub().schedule_call_global(0, self._jump)
-
-    def _jump(self) -> None:
-        with self._cond:
-            self._jump_scheduled = False
-            if self._active > 0 or self._pending > 0 or self._paused:
-                return
-            while self._sleepers and self._sleepers[0][2].due:
-                heapq.heappop(self._sleepers)
-            if self._sleepers:
-                self._now = max(self._now, self._sleepers[0][0])
-                self._wake_due()
-
-    def _wake_due(self) -> None:
-        while self._sleepers and self._sleepers[0][0] <= self._now:
-            sleeper = heapq.heappop(self._sleepers)[2]
-            if not sleeper.due:
-                sleeper.due = True
-                if self._green:
-                    _hub().schedule_call_global(0, self._resume, sleeper)
-                else:
-                    # Busy from now on: another loop going idle before this
-                    # thread runs must not jump the clock past its run.
-                    self._active += 1
-                    sleeper.counted = True
-        if not self._green:
-            self._cond.notify_all()
-
-    @staticmethod
-    def _resume(sleeper: _Sleeper) -> None:
-        # Only switch into a greenthread still parked in its sleep: one
-        # that stop() already woke has moved on.
-        if sleeper.waiting:
-            sleeper.greenlet.switch(_WAKE)
-
-    def _cleanup(self) -> None:
-        try:
-            with self._cond:
-                self.leftover = [loop for loop in self._running
-                                 if loop._thread is not None]
-            for loop in self.leftover:
-                loop.stop()
-            for loop in self.leftover:
-                _wait_quietly(loop, self._green)
-            if self.leftover:
-                LOG.warning(
-                    'VirtualTimeFixture stopped %d looping call(s) still '
-                    'running at cleanup: %s', len(self.leftover),
-                    ', '.join(repr(loop) for loop in self.leftover))
-        finally:
-            loopingcall._virtual_time = None
+    def _stop_leftovers(self) -> None:
+        self.leftover = [loop for loop in list(self._clock.running)
+                         if loop._thread is not None]
+        for loop in self.leftover:
+            loop.stop()
+        for loop in self.leftover:
+            _wait_quietly(loop)
+        if self.leftover:
+            LOG.warning(
+                'VirtualTimeFixture stopped %d looping call(s) still '
+                'running at cleanup: %s', len(self.leftover),
+                ', '.join(repr(loop) for loop in self.leftover))
 
 
-def _current(green: bool) -> ty.Any:
-    if not green:
-        return threading.current_thread()
-    import greenlet
-    return greenlet.getcurrent()
-
-
-def _hub() -> ty.Any:
-    from eventlet import hubs
-    return hubs.get_hub()
-
-
-def _wait_quietly(loop: loopingcall.LoopingCallBase, green: bool,
+def _wait_quietly(loop: loopingcall.LoopingCallBase,
                   timeout: float = 5) -> None:
     """Wait for a stopped loop to end, whatever its outcome."""
     done = loop.done
     try:
-        if green:
+        if loop._backend.name == 'eventlet':
             import eventlet
             with eventlet.Timeout(timeout):
                 done.wait()

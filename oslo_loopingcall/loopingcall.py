@@ -16,29 +16,28 @@ This module is a drop-in replacement for ``oslo_service.loopingcall``: the
 same classes, signatures, defaults, log messages and test seams.
 """
 
-# Shape: LoopingCallBase owns the loop (spawning, sleeping, timing, logging,
+# Shape: LoopingCallBase owns the loop (scheduling, timing, logging,
 # delivering the result). Each concrete looping call only supplies an idle
-# policy: a small callable object that, given the last result of f and the
-# time f took, returns how many seconds to idle before the next run. The
-# policies (_FixedIntervalPolicy and friends) are tested on their own. How
-# loops are spawned, sleep and are woken is the backend's business
-# (oslo_loopingcall.backend).
+# policy (oslo_loopingcall._policies). Everything that depends on the mode
+# (spawning, the clock, idling, waking, waiting) goes through the backend
+# contract (oslo_loopingcall._contract), so that eventlet, native threads
+# and virtual time all run this same loop.
 
 from __future__ import annotations
 
 import functools
-import math
-import numbers
 import random
-import time
-import types
 import typing as ty
 
 from oslo_log import log as logging
 from oslo_utils import excutils
-from oslo_utils import reflection
 from oslo_utils import timeutils
 
+from oslo_loopingcall import _checks
+from oslo_loopingcall import _exceptions
+from oslo_loopingcall import _naming
+from oslo_loopingcall import _policies
+from oslo_loopingcall import _stats
 from oslo_loopingcall import backend as _backends
 
 __all__ = [
@@ -54,235 +53,20 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 
+LoopingCallDone = _exceptions.LoopingCallDone
+LoopingCallTimeOut = _exceptions.LoopingCallTimeOut
+DYNAMIC_FAILURE_IDLE = _policies.DYNAMIC_FAILURE_IDLE
+
 _TRACE = logging.TRACE
 _DEBUG = logging.DEBUG
-
-#: Seconds a :class:`DynamicLoopingCall` started with
-#: ``stop_on_exception=False`` and no (positive) ``periodic_interval_max``
-#: idles after ``f`` raised, so that a function that keeps failing cannot
-#: turn the loop into a busy loop.
-DYNAMIC_FAILURE_IDLE = 1.0
-
-# The clock of run times, due times and timeouts (the eventlet hub's own
-# clock by default); one module attribute so that tests can replace it.
-_monotonic = time.monotonic
-
-# The active oslo_loopingcall.fixture.VirtualTimeFixture, if any: loops
-# started while it is set read its clock and sleep in its virtual time.
-_virtual_time: ty.Any = None
+_RUNNING = _stats.RUNNING
+_SLEEPING = _stats.SLEEPING
 
 IdleFor = ty.Callable[[ty.Any, float], ty.Any]
 _F = ty.TypeVar('_F', bound=ty.Callable[..., ty.Any])
 
-
-def _callable_name(f: ty.Any) -> str:
-    """The name logs give ``f``: oslo.utils' name, as the reference's."""
-    try:
-        return reflection.get_callable_name(f)
-    except (TypeError, AttributeError):
-        # Callables oslo.utils cannot name (e.g. a function whose
-        # __module__ is None) must not stop a loop from starting.
-        return getattr(f, '__qualname__', None) or repr(f)
-
-
-def _clock() -> ty.Callable[[], float]:
-    """The monotonic clock loops started now run on."""
-    virtual_time = _virtual_time
-    return _monotonic if virtual_time is None else virtual_time.now
-
-
-class LoopingCallDone(Exception):
-    """Exception to break out and stop a LoopingCallBase.
-
-    The poll-function passed to LoopingCallBase can raise this exception
-    to break out of the loop normally. This is somewhat analogous to
-    StopIteration.
-
-    An optional return-value can be included as the argument to the
-    exception; this return-value will be returned by
-    LoopingCallBase.wait()
-    """
-
-    def __init__(self, retvalue: ty.Any = True) -> None:
-        """:param retvalue: Value that LoopingCallBase.wait() should return."""
-        self.retvalue = retvalue
-
-
-class LoopingCallTimeOut(Exception):
-    """Exception for a timed out LoopingCall.
-
-    The LoopingCall will raise this exception when a timeout is provided
-    and it is exceeded.
-    """
-
-
-# -- argument checking ------------------------------------------------------
-
-def _check_number(name: str, value: ty.Any, *, minimum: float | None = 0,
-                  allow_none: bool = False, allow_inf: bool = False) -> None:
-    """Reject a bad numeric argument with an error naming it and its value."""
-    if value is None and allow_none:
-        return
-    # The common case in one comparison (NaN, negatives and infinity all
-    # fail it): start() is on the path of every loop started.
-    if type(value) in (int, float) and 0 <= value < math.inf and (
-            minimum is None or minimum <= 0):
-        return
-    if type(value) not in (int, float) and (
-            not isinstance(value, numbers.Real)):
-        raise TypeError(f'{name} must be a real number, got {value!r}')
-    if math.isnan(value):
-        raise ValueError(f'{name} must be a number, got {value!r}')
-    if not allow_inf and math.isinf(value):
-        raise ValueError(f'{name} must be finite, got {value!r}')
-    if minimum is not None and value < minimum:
-        raise ValueError(
-            f'{name} must be greater than or equal to {minimum}, '
-            f'got {value!r}')
-
-
-# -- idle policies ----------------------------------------------------------
-#
-# Each policy is called after every run of ``f`` as ``policy(result,
-# elapsed)`` and returns the seconds to idle before the next run (or raises
-# to end the loop). ``failed(elapsed)`` gives the idle time after a run whose
-# exception was swallowed (``stop_on_exception=False``).
-
-
-class _FixedIntervalPolicy:
-    """Idle for what is left of ``interval`` after ``f`` ran."""
-
-    __slots__ = ('interval', 'f')
-
-    def __init__(self, interval: float, f: ty.Any) -> None:
-        self.interval = interval
-        # Named only when a warning needs it: the name is a string per
-        # loop that an idle loop has no use for.
-        self.f = f
-
-    def __call__(self, result: ty.Any, elapsed: float) -> float:
-        idle = self.interval - elapsed
-        if idle >= 0:
-            return idle
-        if idle > -0.004:
-            # Below the reference's warning threshold (an overrun that
-            # rounds to 0.00 s): no need to pay for round() on every run of
-            # a loop with interval 0.
-            return 0
-        # The warning threshold is the reference's (overruns of less than
-        # 5 ms are not reported), but the sleep is no longer rounded.
-        delay = round(-idle, 2)
-        if delay > 0:
-            LOG.warning('Function %(func_name)r run outlasted '
-                        'interval by %(delay).2f sec',
-                        {'func_name': _callable_name(self.f),
-                         'delay': delay})
-        return 0
-
-    def failed(self, elapsed: float) -> float:
-        return self(None, elapsed)
-
-
-class _FixedIntervalWithTimeoutPolicy(_FixedIntervalPolicy):
-    """A fixed interval that gives up ``timeout`` seconds after start()."""
-
-    __slots__ = ('timeout', 'started_at', 'clock')
-
-    def __init__(self, interval: float, f: ty.Any,
-                 timeout: float, started_at: float,
-                 clock: ty.Callable[[], float] | None = None) -> None:
-        super().__init__(interval, f)
-        self.timeout = timeout
-        self.started_at = started_at
-        self.clock = clock or _clock()
-
-    def __call__(self, result: ty.Any, elapsed: float) -> float:
-        idle = super().__call__(result, elapsed)
-        if self.timeout > 0:
-            elapsed_time = self.clock() - self.started_at
-            if elapsed_time > self.timeout:
-                raise LoopingCallTimeOut(
-                    'Looping call timed out after %.02f seconds'
-                    % elapsed_time)
-        return idle
-
-
-class _DynamicPolicy:
-    """Idle for what ``f`` suggests, capped by ``periodic_interval_max``."""
-
-    __slots__ = ('periodic_interval_max',)
-
-    def __init__(self, periodic_interval_max: float | None) -> None:
-        self.periodic_interval_max = periodic_interval_max
-
-    def __call__(self, suggested_delay: ty.Any, elapsed: float) -> ty.Any:
-        maximum = self.periodic_interval_max
-        if suggested_delay is None:
-            if maximum is None:
-                raise RuntimeError(
-                    DynamicLoopingCall._TASK_MISSING_SLEEP_VALUE_MESSAGE)
-            return maximum
-        if maximum is not None:
-            return min(suggested_delay, maximum)
-        return suggested_delay
-
-    def failed(self, elapsed: float) -> float:
-        # The reference idles 0 here, which busy-loops a failing function.
-        return self.periodic_interval_max or DYNAMIC_FAILURE_IDLE
-
-
-class _BackOffPolicy:
-    """Exponential back-off with jitter while ``f`` returns something false.
-
-    A true result idles ``starting_interval`` (jittered) and resets the
-    back-off; a false one doubles the interval (jittered, bounded by
-    ``min_interval`` and ``max_interval``). The loop times out once the time
-    spent failing (run time of the failing calls plus the idle times) would
-    exceed ``timeout``.
-    """
-
-    __slots__ = ('starting_interval', 'timeout', 'max_interval', 'jitter',
-                 'min_interval', 'rng', 'interval', 'error_time')
-
-    def __init__(self, starting_interval: float, timeout: float,
-                 max_interval: float, jitter: float | None,
-                 min_interval: float, rng: random.Random) -> None:
-        self.starting_interval = starting_interval
-        self.timeout = timeout
-        self.max_interval = max_interval
-        self.jitter = jitter
-        self.min_interval = min_interval
-        self.rng = rng
-        self.interval = starting_interval
-        self.error_time: float = 0
-
-    def __call__(self, success: ty.Any, elapsed: float) -> float:
-        jitter = self.jitter
-        if jitter is None:
-            jitter = random_jitter = 1.0
-        else:
-            random_jitter = abs(self.rng.gauss(jitter, 0.1))
-        if success:
-            self.interval = self.starting_interval
-            self.error_time = 0
-            return self.interval * random_jitter
-        idle = max(self.interval * 2 * random_jitter, self.min_interval)
-        idle = min(idle, self.max_interval)
-        # The next interval grows by the mean jitter, not the random one, so
-        # that the back-off grows at the requested rate.
-        self.interval = max(self.interval * 2 * jitter, self.min_interval)
-        # The run time of the failing call counts toward the budget, so that
-        # a slow f cannot stretch it (the reference counted idle time only).
-        self.error_time += elapsed
-        if self.timeout > 0 and self.error_time + idle > self.timeout:
-            raise LoopingCallTimeOut(
-                'Looping call timed out after %.02f seconds'
-                % (self.error_time + idle))
-        self.error_time += idle
-        return idle
-
-
-# -- the loop ---------------------------------------------------------------
+# Kept importable under the old name (tests and subclasses use it).
+_callable_name = _naming.callable_name
 
 
 class LoopingCallBase:
@@ -297,10 +81,10 @@ class LoopingCallBase:
     Subclasses supply only an idle policy, through
     ``self._start(idle_for, initial_delay=..., stop_on_exception=...)``.
 
-    Test seams, kept from ``oslo_service.loopingcall``: every idle period
-    goes through :meth:`_sleep` and every measured run time through
-    :meth:`_elapsed`; patching either (or, in eventlet mode,
-    ``oslo_utils.eventletutils.EventletEvent.wait``) controls all loops.
+    Test seams, kept from ``oslo_service.loopingcall``: patching
+    :meth:`_sleep` (every idle period), :meth:`_elapsed` (every measured
+    run time) or, in eventlet mode,
+    ``oslo_utils.eventletutils.EventletEvent.wait`` controls all loops.
     """
 
     _KIND = 'Unknown looping call'
@@ -318,6 +102,7 @@ class LoopingCallBase:
         self.done: ty.Any = None
         self._backend = _backends._get()
         self._abort = self._backend.new_abort()
+        self._stats = _stats.LoopStats()
 
     @property
     def kwargs(self) -> dict[str, ty.Any]:
@@ -336,7 +121,7 @@ class LoopingCallBase:
         return not self._abort.is_set()
 
     def stop(self) -> None:
-        """Ask the loop to stop; a sleeping loop wakes up at once.
+        """Ask the loop to stop; an idle loop wakes up at once.
 
         A run of ``f`` in progress is not interrupted: the loop ends when it
         returns, and :meth:`wait` then returns ``True`` (or what ``f``
@@ -359,12 +144,12 @@ class LoopingCallBase:
         return self._backend.wait(self)
 
     def _sleep(self, timeout: float) -> None:
-        """Idle for ``timeout`` seconds, or until :meth:`stop` is called."""
-        virtual_time = _virtual_time
-        if virtual_time is not None:
-            virtual_time._sleep(self, timeout)
-        else:
-            self._abort.wait(timeout if timeout > 0 else 0)
+        """Idle for ``timeout`` seconds, or until :meth:`stop` is called.
+
+        Not called while no seam is patched: the loop then idles until each
+        run's due time through its backend (see :meth:`_run_loop`).
+        """
+        self._abort.wait(timeout if timeout > 0 else 0)
 
     def _elapsed(self, watch: timeutils.StopWatch) -> float:
         """Return the run time measured by ``watch``."""
@@ -392,25 +177,29 @@ class LoopingCallBase:
         with backend.start_lock:
             if self._thread is not None:
                 raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
-            self._check_start(initial_delay)
-            self._prepare(backend)
-            backend.spawn(self, (idle_for, initial_delay, stop_on_exception))
+            _checks.callable_f(self.f)
+            initial_delay = _checks.seconds(
+                'initial_delay', initial_delay, allow_none=True)
+            self._prepare(backend, idle_for)
+            backend.spawn(self, functools.partial(
+                self._run_loop, idle_for, initial_delay, stop_on_exception),
+                backend.new_done())
             return self.done
 
-    def _prepare(self, backend: ty.Any) -> None:
-        # A loop built before the mode was chosen gets the right kind of
-        # abort flag when it starts.
+    def _prepare(self, backend: ty.Any, idle_for: ty.Any) -> None:
+        # A loop built before the mode was chosen (or before a test fixture
+        # put virtual time in front of it) gets the right kind of abort
+        # flag when it starts.
         if self._backend is not backend:
+            if type(self._abort) is not backend.seam_class and not (
+                    isinstance(self._abort, backend.seam_class)):
+                self._abort = backend.new_abort()
             self._backend = backend
-            self._abort = backend.new_abort()
-        else:
-            self._abort.clear()
-
-    def _check_start(self, initial_delay: ty.Any) -> None:
-        if not callable(self.f):
-            raise TypeError(
-                f'f must be callable, got {self.f!r}')
-        _check_number('initial_delay', initial_delay, allow_none=True)
+        self._abort.clear()
+        self._stats = stats = _stats.LoopStats(backend.now())
+        begin = getattr(idle_for, 'begin', None)
+        if begin is not None:
+            begin(backend.now, stats)
 
     def _run_inline(self, idle_for: IdleFor,
                     stop_on_exception: bool = True) -> ty.Any:
@@ -419,126 +208,138 @@ class LoopingCallBase:
         Exceptions reach the caller without being logged: they are the
         caller's to handle.
         """
-        self._check_start(None)
-        self._prepare(_backends._use())
+        _checks.callable_f(self.f)
+        self._prepare(_backends._use(), idle_for)
         return self._run_loop(idle_for, None, stop_on_exception, quiet=True)
 
     def _run_loop(self, idle_for: IdleFor, initial_delay: float | None = None,
                   stop_on_exception: bool = True,
                   quiet: bool = False) -> ty.Any:
-        f = self.f
-        assert f is not None  # checked by _check_start()
-        kind = self._KIND
-        cls = type(self)
+        """Run ``f`` until it is done, stopped or fails; return the result.
+
+        The schedule: each run is due at a time (``due``), and the idle time
+        the policy returns is measured from the end of the run. A policy
+        with a fixed interval (``catch_up``) keeps run k due at start +
+        k * interval: a run that started late by less than an interval is
+        made up by idling that much less, so lateness never adds up into
+        drift; a run later than that (a stalled hub, a busy CPU) restarts
+        the schedule from itself, so there is never a burst of runs to catch
+        up. The same arithmetic runs whatever the clock (real or virtual)
+        and whatever the seams; only the final wait differs: through the
+        backend until the due time, or through a patched ``_sleep`` or
+        abort ``wait()`` seam with the idle time as the reference passes
+        it.
+        """
+        f: ty.Callable[..., ty.Any] = self.f  # type: ignore[assignment]
         backend = self._backend
         abort = self._abort
-        abort_type = type(abort)
-        base_wait = backend.base_wait
-        fast_event = backend.fast_waiter(abort)
-        not_failures = backend.exit_exceptions
-        virtual_time = _virtual_time
-        if virtual_time is None:
-            clock = _monotonic
-        else:
-            clock = virtual_time.now
-            virtual_time._loop_started(self)
-        logger = LOG.logger
-        # A seam patched on this very instance (mock.patch.object(timer,
-        # '_sleep')) is looked for once, as the loop starts: reading the
-        # instance dict on every run would materialise one more object for
-        # every loop.
-        own_sleep = type(self._sleep) is types.MethodType
-        own_elapsed = type(self._elapsed) is types.MethodType
+        now = backend.now
+        idle_until = backend.idle_until
+        stats = self._stats
+        catch_up = getattr(idle_for, 'catch_up', 0)
+        # The seam check (a named trick: it keeps the unpatched path free of
+        # a StopWatch and of a _sleep() call per run). Patches of _sleep or
+        # _elapsed on the class, or of the abort flag's wait, are looked for
+        # before every run, so that a patch applied while a loop runs takes
+        # effect; patches on the instance are looked for once, here.
+        cls, seam_class, seam_wait = type(self), backend.seam_class, \
+            backend.seam_wait
+        own = vars(self)
+        base_sleep = None if '_sleep' in own else _BASE_SLEEP
+        base_elapsed = None if '_elapsed' in own else _BASE_ELAPSED
+        trace = LOG.logger.isEnabledFor
         try:
+            due = now()
             if initial_delay:
-                self._sleep(initial_delay)
-            # ``wake`` is when the current run was due to start. Sleeping
-            # until the next due time, not for a fixed span after the
-            # actual start, keeps late wake-ups (the hub's timer
-            # granularity) from adding up into drift.
-            wake = clock()
+                due += initial_delay
+                self._idle(due, initial_delay)
             while not abort.is_set():
-                # Whether any timing or sleep seam is patched on the class
-                # (or its bases), looked at every run so that a patch
-                # applied while the loop runs still takes effect.
-                fast_elapsed = own_elapsed and cls._elapsed is _BASE_ELAPSED
-                fast = (fast_elapsed and own_sleep and
-                        cls._sleep is _BASE_SLEEP and
-                        abort_type.wait is base_wait and
-                        virtual_time is None)
-                if fast_elapsed:
-                    started = clock()
-                else:
-                    watch = timeutils.StopWatch().start()
+                started = now()
+                stats.state = _RUNNING
+                timed = cls._elapsed is base_elapsed
+                watch: ty.Any = None if timed else (
+                    timeutils.StopWatch().start())
                 try:
                     result = f(*self.args, **self.kw)
                     ok = True
                 except Exception as exc:
                     if stop_on_exception or isinstance(exc, LoopingCallDone):
                         raise
-                    LOG.error('%(kind)s %(func_name)r failed',
-                              {'kind': kind, 'func_name': _callable_name(f)},
-                              exc_info=True)
+                    self._log_failure(f, stats)
                     ok = False
-                if fast_elapsed:
-                    ended = clock()
-                    elapsed = ended - started
-                else:
-                    watch.stop()
-                    elapsed = self._elapsed(watch)
+                ended = now()
+                elapsed = ended - started if timed else self._elapsed(
+                    watch.stop())
                 if abort.is_set():
                     break
-                if ok:
-                    idle = idle_for(result, elapsed)
-                elif hasattr(idle_for, 'failed'):
-                    idle = idle_for.failed(elapsed)
-                else:
-                    idle = idle_for(0, elapsed)
-                if logger.isEnabledFor(_TRACE):
-                    LOG.trace('%(kind)s %(func_name)r sleeping '
-                              'for %(idle).02f seconds',
-                              {'func_name': _callable_name(f), 'idle': idle,
-                               'kind': kind})
-                if fast:
-                    # Fast path, taken only while no test has patched a
-                    # sleep or timing seam (_sleep, _elapsed, the abort
-                    # flag's wait): the backend's cheapest wait that stop()
-                    # interrupts, until the due time (``idle`` minus how
-                    # late this run started). A patched seam sees the
-                    # exact idle time instead.
-                    wake = ended + idle - (started - wake)
-                    if wake < ended - _CATCH_UP:
-                        # Late by more than the hub's timer granularity:
-                        # forgive it rather than run back to back.
-                        wake = ended
-                    fast_event.wait(wake - ended if wake > ended else 0)
+                idle = idle_for(result, elapsed) if ok else _failure_idle(
+                    idle_for, elapsed)
+                deadline = ended + idle
+                late = started - due
+                if 0 < late < catch_up:
+                    deadline = max(deadline - late, ended)
+                # The statistics (inline: a call per run would cost more
+                # than the stores).
+                stats.runs += 1
+                stats.last_run_seconds = elapsed
+                stats.total_run_seconds += elapsed
+                if elapsed > stats.max_run_seconds:
+                    stats.max_run_seconds = elapsed
+                stats.next_run_at = deadline
+                stats.state = _SLEEPING
+                if trace(_TRACE):
+                    self._log_idle(f, idle)
+                if cls._sleep is base_sleep and seam_class.wait is seam_wait:
+                    idle_until(self, deadline, idle)
                 else:
                     self._sleep(idle)
-                    wake = clock()
+                due = deadline
         except LoopingCallDone as done:
+            stats.state = _stats.DONE
             return done.retvalue
-        except not_failures:
-            # A kill or an interpreter exit, not a failure of f.
-            raise
-        except BaseException:
-            if not quiet:
+        except BaseException as exc:
+            stats.state = _stats.FAILED
+            if not quiet and not isinstance(exc, backend.exit_exceptions):
+                # A kill or an interpreter exit is not a failure of f.
                 LOG.error('%(kind)s %(func_name)r failed',
-                          {'kind': kind, 'func_name': _callable_name(f)},
+                          {'kind': self._KIND,
+                           'func_name': _callable_name(f)},
                           exc_info=True)
             raise
-        finally:
-            if virtual_time is not None:
-                virtual_time._loop_finished(self)
+        stats.state = _stats.DONE
         return True
 
+    def _idle(self, deadline: float, seconds: float) -> None:
+        """Idle until ``deadline``, or through the seams while patched."""
+        cls, backend = type(self), self._backend
+        if (cls._sleep is _BASE_SLEEP and '_sleep' not in vars(self) and
+                backend.seam_class.wait is backend.seam_wait):
+            backend.idle_until(self, deadline, seconds)
+        else:
+            self._sleep(seconds)
 
-#: Lateness (seconds) a loop still makes up for by starting its next run
-#: early; beyond it the schedule restarts from now. One epoll tick: wake-ups
-#: are rounded up to whole milliseconds.
-_CATCH_UP = 0.001
+    def _log_failure(self, f: ty.Any, stats: _stats.LoopStats) -> None:
+        stats.failures += 1
+        LOG.error('%(kind)s %(func_name)r failed',
+                  {'kind': self._KIND, 'func_name': _callable_name(f)},
+                  exc_info=True)
+
+    def _log_idle(self, f: ty.Any, idle: float) -> None:
+        LOG.trace('%(kind)s %(func_name)r sleeping for %(idle).02f seconds',
+                  {'func_name': _callable_name(f), 'idle': idle,
+                   'kind': self._KIND})
+
 
 _BASE_SLEEP = LoopingCallBase._sleep
 _BASE_ELAPSED = LoopingCallBase._elapsed
+
+
+def _failure_idle(idle_for: ty.Any, elapsed: float) -> ty.Any:
+    """The idle time after a run whose exception was swallowed."""
+    failed = getattr(idle_for, 'failed', None)
+    # A policy of out-of-tree code: the reference idled what the policy
+    # gives a result of 0.
+    return failed(elapsed) if failed is not None else idle_for(0, elapsed)
 
 
 class FixedIntervalLoopingCall(LoopingCallBase):
@@ -568,9 +369,9 @@ class FixedIntervalLoopingCall(LoopingCallBase):
             starts.
         :raises RuntimeError: if the loop is already running.
         """
-        _check_number('interval', interval)
+        interval = _checks.seconds('interval', interval)
         return self._start(
-            _FixedIntervalPolicy(interval, self.f),
+            _policies.FixedInterval(interval, self.f),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 
@@ -599,11 +400,11 @@ class FixedIntervalWithTimeoutLoopingCall(LoopingCallBase):
         The other parameters are those of
         :meth:`FixedIntervalLoopingCall.start`.
         """
-        _check_number('interval', interval)
-        _check_number('timeout', timeout, minimum=None, allow_inf=True)
+        interval = _checks.seconds('interval', interval)
+        timeout = _checks.seconds('timeout', timeout, allow_inf=True,
+                                  negative=True)
         return self._start(
-            _FixedIntervalWithTimeoutPolicy(
-                interval, self.f, timeout, _clock()()),
+            _policies.FixedIntervalWithTimeout(interval, self.f, timeout),
             initial_delay=initial_delay,
             stop_on_exception=stop_on_exception)
 
@@ -636,9 +437,11 @@ class DynamicLoopingCall(LoopingCallBase):
             :data:`DYNAMIC_FAILURE_IDLE` seconds) before the next run.
         :returns: the done event (also :attr:`done`).
         """
-        _check_number('periodic_interval_max', periodic_interval_max,
-                      allow_none=True, allow_inf=True)
-        return self._start(_DynamicPolicy(periodic_interval_max),
+        periodic_interval_max = _checks.seconds(
+            'periodic_interval_max', periodic_interval_max, allow_none=True,
+            allow_inf=True)
+        return self._start(_policies.Dynamic(
+            periodic_interval_max, self._TASK_MISSING_SLEEP_VALUE_MESSAGE),
                            initial_delay=initial_delay,
                            stop_on_exception=stop_on_exception)
 
@@ -668,7 +471,7 @@ class BackOffLoopingCall(LoopingCallBase):
     _RUN_ONLY_ONE_MESSAGE = ('A dynamic backoff interval looping call can'
                              ' only run one function at a time')
 
-    _policy: _BackOffPolicy | None = None
+    _policy: _policies.BackOff | None = None
 
     @property
     def _error_time(self) -> float:
@@ -697,16 +500,17 @@ class BackOffLoopingCall(LoopingCallBase):
         """
         if self._thread is not None:
             raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
-        _check_number('starting_interval', starting_interval)
-        _check_number('timeout', timeout, minimum=None, allow_inf=True)
-        _check_number('max_interval', max_interval, allow_inf=True)
-        _check_number('jitter', jitter, minimum=None, allow_none=True)
-        _check_number('min_interval', min_interval)
-        rng = self._RNG
-        if _virtual_time is not None:
-            rng = _virtual_time._rng(rng)
-        policy = _BackOffPolicy(starting_interval, timeout, max_interval,
-                                jitter, min_interval, rng)
+        starting_interval = _checks.seconds('starting_interval',
+                                            starting_interval)
+        timeout = _checks.seconds('timeout', timeout, allow_inf=True,
+                                  negative=True)
+        max_interval = _checks.seconds('max_interval', max_interval,
+                                       allow_inf=True)
+        jitter = _checks.seconds('jitter', jitter, allow_none=True,
+                                 negative=True)
+        min_interval = _checks.seconds('min_interval', min_interval)
+        policy = _policies.BackOff(starting_interval, timeout, max_interval,
+                                   jitter, min_interval, self._RNG)
         event = self._start(policy, initial_delay=initial_delay)
         self._policy = policy
         return event
@@ -751,19 +555,11 @@ class RetryDecorator:
             be triggered.
         :raises TypeError, ValueError: on a bad argument.
         """
-        _check_number('max_retry_count', max_retry_count, minimum=None)
-        if max_retry_count != int(max_retry_count):
-            # 3.0 counts as 3 (the reference accepts it); 1.5 is a mistake.
-            raise TypeError(
-                f'max_retry_count must be a whole number, got '
-                f'{max_retry_count!r}')
-        if max_retry_count < 0 and max_retry_count != -1:
-            raise ValueError(
-                f'max_retry_count must be -1 (retry forever) or at least 0, '
-                f'got {max_retry_count!r}')
-        _check_number('inc_sleep_time', inc_sleep_time)
-        _check_number('max_sleep_time', max_sleep_time, allow_none=True,
-                      allow_inf=True)
+        max_retry_count = _checks.retry_count('max_retry_count',
+                                              max_retry_count)
+        inc_sleep_time = _checks.seconds('inc_sleep_time', inc_sleep_time)
+        max_sleep_time = _checks.seconds('max_sleep_time', max_sleep_time,
+                                         allow_none=True, allow_inf=True)
         classes = exceptions if isinstance(exceptions, tuple) else (
             exceptions,)
         for cls in classes:
@@ -799,8 +595,9 @@ class RetryDecorator:
                 attempt.failed()
                 attempt.pending = True
                 loop = self._create_dynamic_looping_call(attempt)
-                return loop._run_inline(
-                    _DynamicPolicy(self._max_sleep_time))
+                return loop._run_inline(_policies.Dynamic(
+                    self._max_sleep_time,
+                    DynamicLoopingCall._TASK_MISSING_SLEEP_VALUE_MESSAGE))
             except LoopingCallDone as done:
                 return done.retvalue
 

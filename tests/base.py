@@ -129,14 +129,13 @@ class TestCase(testscenarios.WithScenarios, testtools.TestCase):
                 self.fail(f'the loop did not end within {timeout} s')
             finally:
                 timer.cancel()
-        deadline = time.monotonic() + timeout
-        # A native done object: poll so that a loop's own RuntimeError is
-        # never mistaken for the timeout.
-        while not event.ready():
-            if time.monotonic() > deadline:
-                self.fail(f'the loop did not end within {timeout} s')
-            event._event.wait(0.01)
-        return event.wait()
+        try:
+            return event.wait(timeout)
+        except RuntimeError:
+            # The loop's own RuntimeError, or the wait timing out.
+            if event.ready():
+                raise
+            self.fail(f'the loop did not end within {timeout} s')
 
     def call_bounded(self, fn, timeout=5):
         """Return ``fn()`` (or raise its error); fail the test if it hangs.

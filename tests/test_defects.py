@@ -492,7 +492,8 @@ class TestD06MonotonicTimeout(DefectTestCase):
         # A wall clock bound at import time would escape the time.time
         # patches above, so check what the loops read when no fixture
         # replaces the clock.
-        self.assertIs(time.monotonic, LC._clock())
+        timer = LC.FixedIntervalLoopingCall(lambda: None)
+        self.assertIs(time.monotonic, timer._backend.now)
 
 
 class TestD07BaseExceptionFromF(DefectTestCase):

@@ -20,9 +20,16 @@ from hypothesis import HealthCheck
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from oslo_loopingcall import _policies
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 from tests import base
+
+
+def dynamic(maximum):
+    message = loopingcall.DynamicLoopingCall._TASK_MISSING_SLEEP_VALUE_MESSAGE
+    return _policies.Dynamic(maximum, message)
+
 
 seconds = st.floats(min_value=0, max_value=1e6, allow_nan=False)
 # Each test runs once per mode (scenarios), hence differing executors.
@@ -53,12 +60,12 @@ class FixedRng(random.Random):
 class TestFixedIntervalPolicy(base.TestCase):
 
     def test_idles_what_is_left_of_the_interval(self):
-        policy = loopingcall._FixedIntervalPolicy(0.015, probe)
+        policy = _policies.FixedInterval(0.015, probe)
         self.assertAlmostEqual(0.012, policy(None, 0.003), places=12)
         self.assertEqual([], self.records())
 
     def test_overrun_idles_zero_and_warns_like_the_reference(self):
-        policy = loopingcall._FixedIntervalPolicy(1.0, probe)
+        policy = _policies.FixedInterval(1.0, probe)
         self.assertEqual(0, policy(None, 1.006))
         self.assertEqual(
             ["WARNING oslo.loopingcall.loopingcall Function "
@@ -66,18 +73,18 @@ class TestFixedIntervalPolicy(base.TestCase):
              "outlasted interval by 0.01 sec"], self.records())
 
     def test_overrun_below_rounding_threshold_is_not_reported(self):
-        policy = loopingcall._FixedIntervalPolicy(1.0, probe)
+        policy = _policies.FixedInterval(1.0, probe)
         self.assertEqual(0, policy(None, 1.004))
         self.assertEqual([], self.records())
 
     def test_failed_run_keeps_the_interval(self):
-        policy = loopingcall._FixedIntervalPolicy(2, probe)
+        policy = _policies.FixedInterval(2, probe)
         self.assertEqual(1.5, policy.failed(0.5))
 
     @given(interval=seconds, elapsed=seconds)
     def test_never_negative_and_equals_interval_minus_run_time(
             self, interval, elapsed):
-        policy = loopingcall._FixedIntervalPolicy(interval, probe)
+        policy = _policies.FixedInterval(interval, probe)
         with mock.patch.object(loopingcall, 'LOG'):
             idle = policy(None, elapsed)
         self.assertGreaterEqual(idle, 0)
@@ -87,9 +94,10 @@ class TestFixedIntervalPolicy(base.TestCase):
 class TestFixedIntervalWithTimeoutPolicy(base.TestCase):
 
     def make(self, timeout, now):
-        clock = mock.Mock(return_value=now)
-        return loopingcall._FixedIntervalWithTimeoutPolicy(
-            1, probe, timeout, started_at=100.0, clock=clock)
+        times = iter([100.0, now])
+        policy = _policies.FixedIntervalWithTimeout(1, probe, timeout)
+        policy.begin(lambda: next(times), stats=None)
+        return policy
 
     def test_within_timeout(self):
         self.assertEqual(0.75, self.make(5, 104.9)(None, 0.25))
@@ -109,38 +117,38 @@ class TestFixedIntervalWithTimeoutPolicy(base.TestCase):
 class TestDynamicPolicy(base.TestCase):
 
     def test_suggestion_is_capped(self):
-        self.assertEqual(5, loopingcall._DynamicPolicy(5)(100, 0))
+        self.assertEqual(5, dynamic(5)(100, 0))
 
     def test_none_means_the_maximum(self):
-        self.assertEqual(5, loopingcall._DynamicPolicy(5)(None, 0))
+        self.assertEqual(5, dynamic(5)(None, 0))
 
     def test_none_without_maximum_is_an_error(self):
         exc = self.assertRaises(RuntimeError,
-                                loopingcall._DynamicPolicy(None), None, 0)
+                                dynamic(None), None, 0)
         self.assertEqual('A dynamic interval looping call should supply '
                          'either an interval or periodic_interval_max',
                          str(exc))
 
     def test_true_passes_through(self):
-        self.assertIs(True, loopingcall._DynamicPolicy(None)(True, 0))
+        self.assertIs(True, dynamic(None)(True, 0))
 
     def test_failure_idles_the_maximum_or_the_default(self):
-        self.assertEqual(0.2, loopingcall._DynamicPolicy(0.2).failed(0))
+        self.assertEqual(0.2, dynamic(0.2).failed(0))
         self.assertEqual(loopingcall.DYNAMIC_FAILURE_IDLE,
-                         loopingcall._DynamicPolicy(None).failed(0))
+                         dynamic(None).failed(0))
         self.assertEqual(loopingcall.DYNAMIC_FAILURE_IDLE,
-                         loopingcall._DynamicPolicy(0).failed(0))
+                         dynamic(0).failed(0))
 
     @given(suggestion=st.floats(min_value=-1e6, max_value=1e6,
                                 allow_nan=False),
            maximum=st.none() | seconds)
     def test_respects_the_maximum(self, suggestion, maximum):
-        idle = loopingcall._DynamicPolicy(maximum)(suggestion, 0)
+        idle = dynamic(maximum)(suggestion, 0)
         if maximum is None:
             self.assertEqual(suggestion, idle)
         else:
             self.assertEqual(min(suggestion, maximum), idle)
-        self.assertGreater(loopingcall._DynamicPolicy(maximum).failed(0), 0)
+        self.assertGreater(dynamic(maximum).failed(0), 0)
 
 
 class TestBackOffPolicy(base.TestCase):
@@ -149,7 +157,7 @@ class TestBackOffPolicy(base.TestCase):
         args = dict(starting_interval=1, timeout=300, max_interval=300,
                     jitter=0.75, min_interval=0.001)
         args.update(kw)
-        return loopingcall._BackOffPolicy(rng=FixedRng(gauss), **args)
+        return _policies.BackOff(rng=FixedRng(gauss), **args)
 
     def test_reference_sequence(self):
         policy = self.make()

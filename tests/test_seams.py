@@ -10,110 +10,41 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Test seams consumers patch, the timing fast path, the subclassing API.
+"""Test seams consumers patch, and the subclassing API.
 
 Every test runs in both modes (eventlet and native threads).
 """
 
 from unittest import mock
 
-import fixtures
-
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 from tests import base
 
 
-class FakeClock:
-    """A monotonic clock that only moves when told to."""
-
-    def __init__(self, now=100.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 def counting(n, clock=None, run_time=0.0):
-    """A function that ends the loop with 'done' on its n-th run."""
+    """A function that ends the loop with 'done' on its n-th run.
+
+    With a VirtualTimeFixture ``clock``, each run records the virtual time
+    it started at and takes ``run_time`` virtual seconds.
+    """
     calls = []
 
     def f():
-        calls.append(clock() if clock else None)
-        if clock:
-            clock.now += run_time
+        calls.append(clock.now() if clock else None)
+        if clock and run_time:
+            clock.spend(run_time)
         if len(calls) == n:
             raise loopingcall.LoopingCallDone('done')
 
     return f, calls
 
 
-class TestFastPath(base.TestCase):
-    """With no seam patched, loops sleep until each run's due time.
-
-    The fast path waits on the abort event's own eventlet Event in
-    eventlet mode, and on the abort flag itself (a ``threading.Event``)
-    with native threads. The test replaces that wait on the one loop's
-    instance only, so the classes stay unpatched and the loop keeps the
-    fast path.
-    """
-
-    def run_fast(self, timer, start, late):
-        clock = FakeClock()
-        self.useFixture(
-            fixtures.MockPatchObject(loopingcall, '_monotonic', clock))
-        waits = []
-
-        def wait(timeout=None):
-            waits.append(timeout)
-            # Every wake-up comes ``late`` seconds after the due time, as
-            # the hub's millisecond timer granularity makes it.
-            clock.now += timeout + late
-
-        target = timer._abort._event if self.green else timer._abort
-        self.useFixture(fixtures.MockPatchObject(target, 'wait', wait))
-        return clock, waits, start(clock)
-
-    def test_late_wake_ups_do_not_drift(self):
-        calls = []
-
-        def start(clock):
-            f, runs = counting(6, clock, run_time=0.002)
-            calls.append(runs)
-            timer.f = f
-            return timer.start(interval=0.1)
-
-        timer = loopingcall.FixedIntervalLoopingCall()
-        clock, waits, done = self.run_fast(timer, start, late=0.0003)
-        self.assertEqual('done', self.run_until_done(done))
-        runs = calls[0]
-        # Each run starts 0.3 ms after its due time, never later: the
-        # lateness is taken off the next wait instead of accumulating.
-        for k, started in enumerate(runs):
-            self.assertAlmostEqual(
-                100.0 + 0.1 * k + (0.0003 if k else 0), started, places=9)
-        self.assertAlmostEqual(0.098, waits[0], places=9)
-        for wait in waits[1:]:
-            self.assertAlmostEqual(0.0977, wait, places=9)
-
-    def test_lateness_beyond_the_idle_time_is_forgiven(self):
-        # A wake-up later than the whole next idle time must not make the
-        # loop run several times back to back to catch up.
-        def start(clock):
-            f, runs = counting(4, clock, run_time=0.002)
-            timer.f = f
-            return timer.start(interval=0.01)
-
-        timer = loopingcall.FixedIntervalLoopingCall()
-        clock, waits, done = self.run_fast(timer, start, late=0.05)
-        self.assertEqual('done', self.run_until_done(done))
-        self.assertAlmostEqual(0.008, waits[0], places=9)
-        self.assertEqual([0, 0], waits[1:])
+class TestSleepPatches(base.TestCase):
+    """A patched _sleep sees the reference's values, on the same schedule."""
 
     def test_patched_sleep_sees_the_policy_value_not_the_corrected_one(self):
-        clock = FakeClock()
-        self.useFixture(
-            fixtures.MockPatchObject(loopingcall, '_monotonic', clock))
+        clock = self.useFixture(fixture.VirtualTimeFixture())
         f, runs = counting(3, clock, run_time=0.002)
         with mock.patch.object(loopingcall.LoopingCallBase,
                                '_sleep') as sleep:
@@ -122,6 +53,9 @@ class TestFastPath(base.TestCase):
         self.assertEqual(2, sleep.call_count)
         for call in sleep.call_args_list:
             self.assertAlmostEqual(0.098, call.args[0], places=9)
+        # The patch decided how to idle: the clock only moved by the runs.
+        self.assertAlmostEqual(0.006, clock.now(), places=9)
+        self.assertEqual([], clock.idle_times)
 
     def test_instance_patch_of_sleep_is_honoured(self):
         f, runs = counting(3)

@@ -1,0 +1,125 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""What a loop asks of the mode it runs in: the backend contract.
+
+:class:`~oslo_loopingcall.loopingcall.LoopingCallBase` talks to its
+backend through this contract only. Each mode's backend satisfies it
+(``_eventlet.EventletBackend``, ``_threading.ThreadingBackend``), and so
+does the virtual-time backend that
+:class:`~oslo_loopingcall.fixture.VirtualTimeFixture` puts in front of
+either of them; mypy checks all three against it.
+
+Time is part of the contract: a loop reads the clock with :meth:`now` and
+idles with :meth:`Backend.idle_until`, so virtual time runs the very same
+schedule as real time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing as ty
+
+__all__ = ['Abort', 'Backend', 'Loop']
+
+
+class Abort(ty.Protocol):
+    """The flag that :meth:`stop` sets and that an idle loop wakes on."""
+
+    def is_set(self) -> bool:
+        """Whether the loop was asked to stop."""
+
+    def set(self) -> None:
+        """Mark the loop as stopped (waking it is the backend's job)."""
+
+    def clear(self) -> None:
+        """Make the flag usable for a new run of the loop."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until set or ``timeout`` seconds passed.
+
+        The sleep seam: what ``SleepFixture`` patches to make idle periods
+        instant.
+        """
+
+
+class Loop(ty.Protocol):
+    """What a backend sees of a looping call."""
+
+    f: ty.Any
+    #: The running greenthread or thread, None when not running.
+    _thread: ty.Any
+    #: The done event of the current or last run.
+    done: ty.Any
+    _abort: ty.Any
+
+
+class Backend(ty.Protocol):
+    """How loops of one mode are run, timed, idled, stopped and waited."""
+
+    #: ``'eventlet'`` or ``'threading'``.
+    name: str
+    #: What ends a loop without being a failure of its function (a kill,
+    #: an interpreter exit): delivered to waiters, not logged as an error.
+    exit_exceptions: tuple[type[BaseException], ...]
+    #: The class whose ``wait`` is the sleep seam of this mode (see
+    #: :attr:`seam_wait`).
+    seam_class: type
+
+    @property
+    def seam_wait(self) -> ty.Any:
+        """``seam_class.wait`` as this library found it.
+
+        While ``seam_class.wait`` is something else, a test has patched the
+        seam, and loops idle through ``abort.wait()`` instead.
+        """
+
+    @property
+    def start_lock(self) -> contextlib.AbstractContextManager[ty.Any]:
+        """Held while ``start()`` checks and spawns a loop."""
+
+    def now(self) -> float:
+        """The monotonic time, in seconds, that schedules are kept on."""
+
+    def new_abort(self) -> Abort:
+        """A fresh abort flag for a looping call."""
+
+    def new_done(self) -> ty.Any:
+        """A fresh done event (what ``start()`` returns)."""
+
+    def spawn(self, loop: Loop, run: ty.Callable[[], ty.Any],
+              done: ty.Any) -> None:
+        """Run ``run()`` in a new greenthread or thread.
+
+        Sets ``loop._thread`` and ``loop.done = done`` before returning;
+        when ``run()`` returns or raises, clears ``loop._thread`` and then
+        resolves ``done`` with its result or exception, whatever ends the
+        greenthread or thread.
+        """
+
+    def current(self) -> object:
+        """The running greenthread or thread (compared with _thread)."""
+
+    def idle_until(self, loop: Loop, deadline: float,
+                   seconds: float) -> None:
+        """Idle until :meth:`now` reaches ``deadline``, or ``loop`` stops.
+
+        ``seconds`` is the idle time as the loop's policy asked for it
+        (``deadline`` also makes up for a late start); only virtual time
+        uses it, to record it exactly.
+        """
+
+    def stop(self, loop: Loop) -> None:
+        """Set ``loop._abort`` and wake the loop, from any OS thread."""
+
+    def wait(self, loop: Loop) -> ty.Any:
+        """Block until ``loop.done`` resolves, from any OS thread."""
