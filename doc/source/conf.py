@@ -11,6 +11,7 @@
 #    under the License.
 
 import os
+import sys
 import warnings
 
 # autodoc imports the library, which imports eventlet: keep its deprecation
@@ -19,12 +20,16 @@ warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
+# The behaviour catalogue's directive (doc/ext/behaviour_catalogue.py).
+sys.path.insert(0, os.path.join(_HERE, '..', 'ext'))
+
 # -- General configuration ---------------------------------------------------
 
 extensions = [
     'sphinx.ext.autodoc',
     'sphinx.ext.doctest',
     'openstackdocstheme',
+    'behaviour_catalogue',
 ]
 
 # openstackdocstheme options
