@@ -16,20 +16,23 @@ when the docs are built, never drawn or typed by hand.
 * ``schedule-strip`` (loopdocs.schedule): a scenario run in virtual time,
   drawn as runs and idle periods on a time axis;
 * ``benchmark-chart``, ``benchmark-table``, ``benchmark-provenance``
-  (loopdocs.benchcharts): the committed benchmark results;
-* ``loopdocs.generated``: the base classes to add another kind.
-"""
+  (loopdocs.bench, loopdocs.benchcharts): the committed benchmark results;
+* ``loopdocs.generated``: the base classes to add another kind, and
+  ``loopdocs.directives``, where each kind is declared.
 
-from loopdocs import benchcharts
-from loopdocs import schedule
+Only ``loopdocs.directives`` and ``loopdocs.generated`` need Sphinx; the
+rest (what is run, measured and described) is tested without it, and
+imports matplotlib only to draw.
+"""
 
 
 def setup(app):
+    from loopdocs import directives as d
+
     app.add_config_value('loopdocs_benchmark_results',
                          'user/benchmark-results.json', 'env')
-    app.add_directive('schedule-strip', schedule.ScheduleStrip)
-    app.add_directive('benchmark-chart', benchcharts.BenchmarkChart)
-    app.add_directive('benchmark-table', benchcharts.BenchmarkTable)
-    app.add_directive('benchmark-provenance',
-                      benchcharts.BenchmarkProvenance)
+    app.add_directive('schedule-strip', d.ScheduleStrip)
+    app.add_directive('benchmark-chart', d.BenchmarkChart)
+    app.add_directive('benchmark-table', d.BenchmarkTable)
+    app.add_directive('benchmark-provenance', d.BenchmarkProvenance)
     return {'parallel_read_safe': False, 'parallel_write_safe': True}

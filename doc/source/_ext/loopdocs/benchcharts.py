@@ -12,30 +12,15 @@
 
 """Charts and tables of the committed benchmark results.
 
-``.. benchmark-chart:: NAME`` (per-iteration, idle-cpu, accuracy, drift)
-draws one chart; ``.. benchmark-table:: SECTION`` (eventlet, threading)
-shows the summary table of a section; ``.. benchmark-provenance::`` says
-how the results were measured. All read the file named by the
-``loopdocs_benchmark_results`` setting of conf.py (relative to the source
-directory), and a change of that file rebuilds the pages that use it.
+``CHARTS`` maps the name of each chart to the function that draws it from
+:class:`loopdocs.bench.Results`; ``cell()`` and ``WIDTHS`` make the
+summary tables. The directives that show them are in loopdocs.directives.
 """
 
-import os
 import re
 
-from docutils import nodes
-from docutils.statemachine import StringList
-
 from loopdocs import bench
-from loopdocs import generated
 from loopdocs import style
-
-
-def results_of(directive):
-    env = directive.env
-    path = os.path.join(env.srcdir, env.config.loopdocs_benchmark_results)
-    env.note_dependency(path)
-    return bench.Results.load(path)
 
 
 def bar_groups(ax, groups, unit, fmt='{:.2f}'):
@@ -160,17 +145,6 @@ CHARTS = {'per-iteration': per_iteration, 'idle-cpu': idle_cpu,
           'accuracy': accuracy, 'drift': drift}
 
 
-class BenchmarkChart(generated.GeneratedFigure):
-    required_arguments = 1
-
-    def make(self):
-        name = self.arguments[0]
-        if name not in CHARTS:
-            raise self.error(f'unknown chart {name!r}; one of '
-                             + ', '.join(CHARTS))
-        return CHARTS[name](results_of(self), style.pyplot())
-
-
 # Relative widths of the summary columns (HEAD of benchmarks/run.py):
 # metric, floor, ours, ref, ours/floor, ref/ours, target, met?
 WIDTHS = [27, 9, 9, 11, 9, 9, 18, 8]
@@ -183,27 +157,3 @@ def cell(text):
         return ' '
     # A lone "-" would start a bullet list; |, *, ` and _ are markup.
     return re.sub(r'([\\|*`_-])', r'\\\1', text)
-
-
-class BenchmarkTable(generated.GeneratedTable):
-    required_arguments = 1
-
-    def make(self):
-        section = self.arguments[0]
-        res = results_of(self)
-        if section not in res.summaries:
-            raise self.error(f'no {section!r} section in the results')
-        head, lines = res.table(section)
-        return generated.Table(list(head), [[cell(c) for c in line]
-                                            for line in lines], WIDTHS)
-
-
-class BenchmarkProvenance(generated.GeneratedTable):
-    """A paragraph: how the committed results were measured."""
-
-    def run(self):
-        text = results_of(self).provenance()
-        node = nodes.container()
-        self.state.nested_parse(StringList([text], self.env.docname),
-                                self.content_offset, node)
-        return node.children

@@ -14,52 +14,25 @@
 
 Subclass :class:`GeneratedFigure` and implement ``make()`` to return a
 matplotlib figure and its alt text; subclass :class:`GeneratedTable` and
-implement ``make()`` to return a :class:`Table`. The figure is written as
-SVG under ``_generated/`` in the source tree (ignored by git) and shown
-with the directive's content as its caption; the table becomes a
-``list-table`` with the given column widths. Register the directive in
-``loopdocs.setup()``.
+implement ``make()`` to return a :class:`loopdocs.tables.Table`. The
+figure is written as SVG under ``_generated/`` in the source tree (ignored
+by git) and shown with the directive's content as its caption; the table
+becomes a ``list-table`` with the given column widths. Declare the
+directive in loopdocs.directives and register it in ``loopdocs.setup()``.
 """
 
 import hashlib
 import os
-import re
-import typing
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
+from loopdocs.tables import list_table
+from loopdocs.tables import slug
+
 GENERATED = '_generated'
-
-
-class Table(typing.NamedTuple):
-    """A table to show: a header row, body rows of text, column widths.
-
-    Cells are reStructuredText (inline markup allowed); ``widths`` are
-    relative (as in ``list-table``).
-    """
-
-    header: list
-    rows: list
-    widths: list
-
-
-def list_table(table, caption=''):
-    """The reStructuredText of a ``list-table`` showing ``table``."""
-    widths = ' '.join(str(w) for w in table.widths)
-    lines = [f'.. list-table:: {caption}'.rstrip(), '   :header-rows: 1',
-             f'   :widths: {widths}', '   :class: generated', '']
-    for row in [table.header] + list(table.rows):
-        for i, cell in enumerate(row):
-            text = str(cell).replace('\n', ' ') or ' '
-            lines.append(('   * - ' if i == 0 else '     - ') + text)
-    return lines
-
-
-def slug(text):
-    return re.sub(r'[^a-z0-9]+', '-', text.lower()).strip('-')
 
 
 class GeneratedFigure(SphinxDirective):
@@ -128,7 +101,7 @@ class GeneratedTable(SphinxDirective):
     option_spec = {'caption': directives.unchanged}
 
     def make(self):
-        """Return a :class:`Table`."""
+        """Return a :class:`loopdocs.tables.Table`."""
         raise NotImplementedError
 
     def run(self):

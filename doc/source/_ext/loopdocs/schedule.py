@@ -14,8 +14,8 @@
 
 ``schedule(timeline)`` turns what a Timeline (doc/source/user/timeline.py)
 saw into a :class:`Schedule`, with no drawing involved; ``draw()`` draws
-it; the ``schedule-strip`` directive runs a scenario in virtual time and
-shows the picture::
+it; the ``schedule-strip`` directive (loopdocs.directives) runs a scenario
+in virtual time and shows the picture::
 
     .. schedule-strip::
        :caption: The caption.
@@ -42,9 +42,6 @@ import io
 import re
 import typing
 
-from docutils.parsers.rst import directives
-
-from loopdocs import generated
 from loopdocs import style
 
 
@@ -227,26 +224,3 @@ def run_scenario(code, source):
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(code, source, 'exec'), namespace)
     return namespace['timeline']
-
-
-class ScheduleStrip(generated.GeneratedFigure):
-    """``.. schedule-strip::``: a scenario run in virtual time, drawn."""
-
-    option_spec = dict(generated.GeneratedFigure.option_spec,
-                       caption=directives.unchanged,
-                       what=directives.unchanged,
-                       marks=directives.unchanged,
-                       **{'falsy-fails': directives.flag})
-
-    def make(self):
-        source = f'<{self.env.docname} line {self.lineno}>'
-        timeline = run_scenario('\n'.join(self.content), source)
-        sched = schedule(timeline, 'falsy-fails' in self.options,
-                         parse_marks(self.options.get('marks')))
-        what = self.options.get('what', 'the looping call')
-        return draw(sched), describe(sched, what)
-
-    def caption_text(self):
-        from docutils.statemachine import StringList
-        text = self.options.get('caption', '')
-        return StringList([text], self.env.docname) if text else None
