@@ -30,6 +30,8 @@ fi
 echo "install-chromium: installing chromium and chromium-driver"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
+# The fonts the widths were measured with: without them the page falls
+# back to whatever font there is, and measures differently.
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-  chromium chromium-driver >/dev/null
+  chromium chromium-driver fonts-liberation fonts-dejavu-core >/dev/null
 have chromium && have chromedriver
