@@ -30,8 +30,10 @@ reported, then one summary table per section with the targets.
 """
 
 import argparse
+import importlib.metadata
 import json
 import os
+import platform
 import queue
 import statistics
 import subprocess
@@ -654,9 +656,13 @@ def _bound(lower_of, num, den):
     return '?' if num in lower_of else ''
 
 
-def print_table(summary, title=''):
-    head = ('metric', 'floor', 'ours', 'ref', 'ours/floor', 'ref/ours',
-            'target', 'met?')
+#: The columns of a summary table.
+HEAD = ('metric', 'floor', 'ours', 'ref', 'ours/floor', 'ref/ours', 'target',
+        'met?')
+
+
+def table_lines(summary):
+    """The cells of a summary table, as text, one tuple per row (HEAD)."""
     lines = []
     for row, m, rof, rro, per, met, lower in summary:
         if per is not None:
@@ -669,6 +675,12 @@ def print_table(summary, title=''):
         cells = [dnf_text(lower[role]) if role in lower else
                  fmt(row, m[role]) for role in ROLES]
         lines.append((row.label, *cells, rof_s, rro_s, row.target, met))
+    return lines
+
+
+def print_table(summary, title=''):
+    head = HEAD
+    lines = table_lines(summary)
     widths = [max(len(str(x[i])) for x in lines + [head])
               for i in range(len(head))]
 
@@ -688,6 +700,84 @@ def print_table(summary, title=''):
     print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
     for cells in lines:
         print(line(cells))
+
+
+def run_meta(args, rounds, big, mid, nstop, t_start):
+    """How and where the results were measured (the ``_meta`` entry).
+
+    The job entries beside it are the raw results: job -> contender ->
+    round -> {"values": ..., "checks": ...}.
+    """
+    versions = {}
+    for dist in ('eventlet', 'greenlet', 'oslo.service', 'oslo.utils'):
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        'date': time.strftime('%Y-%m-%d', time.gmtime(t_start)),
+        'python': sys.version.split()[0],
+        'platform': platform.platform(terse=True),
+        'cpus': os.cpu_count(),
+        'versions': versions,
+        'command': ' '.join(['python', 'benchmarks/run.py'] +
+                            sys.argv[1:]),
+        'quick': args.quick, 'rounds': rounds, 'big': big, 'mid': mid,
+        'stop_loops': nstop,
+        'seconds': round(time.time() - t_start),
+    }
+
+
+def load_results(data):
+    """Saved raw results (what ``--json`` wrote) -> (Results, sizes).
+
+    ``sizes`` is (big, mid, nstop), taken from the ``_meta`` entry or, for
+    files written before it existed, from the job names.
+    """
+    data = dict(data)
+    meta = data.pop('_meta', {})
+    rounds = 1 + max((int(r) for per_c in data.values()
+                      for per_r in per_c.values() for r in per_r),
+                     default=0)
+    res = Results(rounds)
+    for job, per_c in data.items():
+        for c, per_r in per_c.items():
+            for rnd, result in per_r.items():
+                res.put(job, c, int(rnd), result)
+
+    def size(job):
+        n = job.rsplit('_', 1)[1]
+        return int(n[:-1]) * 1000 if n.endswith('k') else int(n)
+
+    starts = sorted(size(j) for j in data
+                    if j.startswith('start_') and j != 'start_1k')
+    stops = [size(j) for j in data if j.startswith('thr_stop_')]
+    big = meta.get('big') or (starts[-1] if starts else 100000)
+    mid = meta.get('mid') or (starts[0] if starts else 10000)
+    nstop = meta.get('stop_loops') or (stops[0] if stops else 10000)
+    return res, (big, mid, nstop)
+
+
+def summaries(data):
+    """The summary of each section in saved raw results, quietly.
+
+    Returns {section name: summary}, a summary being what ``summarize``
+    returns (``table_lines`` makes its cells).
+    """
+    import contextlib
+    import io
+
+    res, (big, mid, nstop) = load_results(data)
+    out = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for name, sec in SECTIONS.items():
+            if not any(j.startswith('thr_') == (name == 'threading')
+                       for j in res.data):
+                continue
+            rows = (build_rows(res, big, mid) if name == 'eventlet' else
+                    build_thread_rows(res, nstop))
+            out[name] = summarize(res, rows, res.rounds, sec)
+    return out
 
 
 def main(argv=None):
@@ -787,7 +877,9 @@ def main(argv=None):
     print(f'\ntotal {time.time() - t_start:.0f}s')
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(res.data, f, indent=1)
+            json.dump(dict(res.data, _meta=run_meta(args, rounds, big, mid,
+                                                    nstop, t_start)),
+                      f, indent=1)
     return 1 if failed else 0
 
 

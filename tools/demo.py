@@ -16,6 +16,7 @@ import logging
 import os
 import subprocess
 import sys
+import textwrap
 import time
 import warnings
 
@@ -42,6 +43,12 @@ def say(text):
     print(f'  {time.monotonic() - T0:6.3f}s  {text}', flush=True)
 
 
+def explain(text):
+    """Print why the output looks the way it does, as an indented note."""
+    print(textwrap.fill(' '.join(text.split()), 76, initial_indent='  > ',
+                        subsequent_indent='    '), flush=True)
+
+
 def fixed():
     print('FixedIntervalLoopingCall: every 0.2 s, stopped after 5 runs')
     runs = []
@@ -60,13 +67,31 @@ def fixed():
 
 def fixed_with_timeout():
     print('FixedIntervalWithTimeoutLoopingCall: polls every 0.1 s, '
-          'gives up after 0.35 s')
-    timer = loopingcall.FixedIntervalWithTimeoutLoopingCall(
-        lambda: say('still not ready'))
+          'timeout=0.35 s')
+    started = time.monotonic()
+
+    def check_ready():
+        say(f'still not ready ({time.monotonic() - started:.2f} s after '
+            f'start())')
+
+    timer = loopingcall.FixedIntervalWithTimeoutLoopingCall(check_ready)
     try:
         timer.start(interval=0.1, timeout=0.35).wait()
     except loopingcall.LoopingCallTimeOut as exc:
         say(f'wait() raised LoopingCallTimeOut: {exc}')
+    explain('Why 0.40 s and not 0.35 s: the timeout is checked after each '
+            'run of f, not by a timer. The run at 0.30 s ended before the '
+            'timeout, so the loop idled until its next run, at 0.40 s, and '
+            'the check after that run gave up. A loop can overshoot its '
+            'timeout by up to one interval plus one run, and f always runs '
+            'at least once.')
+    explain('Why an ERROR record: the loop ended in failure, and the '
+            'library logs the end of a failed loop at ERROR, with the same '
+            'message and level as oslo.service; the caller also gets the '
+            'LoopingCallTimeOut from wait(). Code that expects timeouts can '
+            'raise the level of the "oslo.loopingcall.loopingcall" logger, '
+            'or end the loop itself with LoopingCallDone before the '
+            'timeout.')
 
 
 def dynamic():
@@ -85,13 +110,14 @@ def dynamic():
 
 
 def backoff():
-    print('BackOffLoopingCall: backs off while the function fails '
-          '(returns False)')
-    outcomes = iter([False, False, False, True])
+    print('BackOffLoopingCall: backs off while f fails (returns False); '
+          'starting_interval=0.05 s, jitter=None')
+    outcomes = iter([False, False, False, True, True])
 
     def probe():
         ok = next(outcomes, None)
         if ok is None:
+            say('probe has seen enough: raises LoopingCallDone')
             raise loopingcall.LoopingCallDone('recovered')
         say('probe ' + ('succeeded' if ok else 'failed'))
         return ok
@@ -99,6 +125,13 @@ def backoff():
     result = loopingcall.BackOffLoopingCall(probe).start(
         starting_interval=0.05, jitter=None).wait()
     say(f'wait() -> {result!r}')
+    explain('While the probe fails, the idle time doubles (0.1, 0.2, '
+            '0.4 s: jitter=None makes the factor exactly 2). A success does '
+            'not end the loop: it resets the back-off and idles '
+            'starting_interval (0.05 s), then polls again, as a heartbeat '
+            'should. Only three things end a BackOffLoopingCall: f raising '
+            'LoopingCallDone (as here), stop(), or the time spent failing '
+            'exceeding the timeout (LoopingCallTimeOut).')
 
 
 def retry():

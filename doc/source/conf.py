@@ -19,6 +19,11 @@ import warnings
 warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+# The documentation's own extension (loopdocs: generated pictures and
+# tables), and the Timeline helper of the user guide (user/timeline.py),
+# which the examples import as the reader would, from a file beside them.
+sys.path.insert(0, os.path.join(_HERE, '_ext'))
+sys.path.insert(0, os.path.join(_HERE, 'user'))
 
 # The behaviour catalogue's directive (doc/ext/behaviour_catalogue.py).
 sys.path.insert(0, os.path.join(_HERE, '..', 'ext'))
@@ -30,6 +35,7 @@ extensions = [
     'sphinx.ext.doctest',
     'openstackdocstheme',
     'behaviour_catalogue',
+    'loopdocs',
 ]
 
 # openstackdocstheme options
@@ -43,7 +49,7 @@ copyright = '2026, OpenStack Foundation'
 
 source_suffix = '.rst'
 master_doc = 'index'
-exclude_patterns = ['_build']
+exclude_patterns = ['_build', '_generated']
 
 add_function_parentheses = True
 add_module_names = True
@@ -59,25 +65,35 @@ autodoc_typehints = 'signature'
 
 # -- doctest -----------------------------------------------------------------
 
-# Every example group starts from this: eventlet's deprecation warning is
-# silenced, and the Timeline helper of the user guide (user/timeline.py,
-# shown in full on the testing page) is defined.
-with open(os.path.join(_HERE, 'user', 'timeline.py')) as _f:
-    _TIMELINE = _f.read()
-
+# Every example group starts from this, and from nothing else: the names
+# it uses are deleted again, so that an example that forgets an import
+# fails here as it would for a reader pasting it. Eventlet's deprecation
+# banner and the library's ERROR records (with tracebacks) would only
+# clutter the build output: they go to stderr, which doctest does not
+# compare. The Timeline helper (user/timeline.py) is imported by the
+# examples themselves, from the directory conf.py adds to sys.path.
 doctest_global_setup = '''
 # Functions defined in the examples belong to a module named "__main__",
 # as in a script (the library names them in its log messages).
 __name__ = '__main__'
-import logging
-import warnings
-warnings.filterwarnings('ignore', message=r'\\s*Eventlet is deprecated')
-# Examples whose loop fails log an ERROR with a traceback: keep it out of
-# the build output (the Timeline helper prints the records it wants).
-logging.getLogger('oslo.loopingcall').addHandler(logging.NullHandler())
-''' + _TIMELINE
+import logging as _logging
+import warnings as _warnings
+_warnings.filterwarnings('ignore', message=r'\\s*Eventlet is deprecated')
+_logging.getLogger('oslo.loopingcall').addHandler(_logging.NullHandler())
+del _logging, _warnings
+'''
 
 # -- Options for HTML output -------------------------------------------------
 
 html_theme = 'openstackdocs'
 html_theme_options = {'analytics_tracking_code': ''}
+html_static_path = ['_static']
+# Tables that fit the text column, pictures no wider than it.
+html_css_files = ['loopdocs.css']
+
+# -- loopdocs ----------------------------------------------------------------
+
+# The benchmark results the Performance page shows (charts and tables):
+# what ``python benchmarks/run.py --json FILE`` writes. See
+# benchmarks/README.rst to refresh it.
+loopdocs_benchmark_results = 'user/benchmark-results.json'

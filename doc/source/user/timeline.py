@@ -14,14 +14,27 @@ active for the duration of a ``with`` block:
   the virtual clock.
 
 Log records of the library (WARNING and above) are printed in the timeline.
+Besides printing, the Timeline keeps what it saw (``runs``, ``notes``, and
+the fixture's ``records``): the pictures of the documentation are drawn
+from them.
 """
 
 import contextlib
 import functools
 import logging
+import typing
 
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
+
+
+class Run(typing.NamedTuple):
+    """One run of ``f``: when it began, how long it took, how it ended."""
+
+    at: float
+    seconds: float
+    outcome: str  # 'returned', 'done' (LoopingCallDone) or 'raised'
+    value: object  # what f returned, the LoopingCallDone value, or the error
 
 
 class Timeline(contextlib.ExitStack):
@@ -39,7 +52,8 @@ class Timeline(contextlib.ExitStack):
             run_time = [run_time]
         self.run_times = list(run_time)
         self.gauss = gauss
-        self.runs = 0
+        self.runs = []  # a Run per run of f
+        self.notes = []  # (time, text) of the other lines printed
         self.printed = 0  # idle records printed so far
 
     def __enter__(self):
@@ -52,7 +66,7 @@ class Timeline(contextlib.ExitStack):
     def print_idles(self):
         """Print the idle periods recorded since the last line."""
         for record in self.clock.records[self.printed:]:
-            first = ' (initial delay)' if self.runs == 0 else ''
+            first = ' (initial delay)' if not self.runs else ''
             print(f't={record.at:5.2f}  idle {record.seconds:.2f} s{first}')
         self.printed = len(self.clock.records)
 
@@ -60,29 +74,34 @@ class Timeline(contextlib.ExitStack):
         self.print_idles()
         at = self.clock.now() if at is None else at
         print(f't={at:5.2f}  {text}')
+        return at
 
     def wrap(self, f):
         """Return ``f`` taking its run time and printing each run."""
         @functools.wraps(f)
         def run(*args, **kwargs):
             started = self.clock.now()
-            run_time = self.run_times[min(self.runs, len(self.run_times) - 1)]
+            index = min(len(self.runs), len(self.run_times) - 1)
+            run_time = self.run_times[index]
             self.print_idles()
-            self.runs += 1
             self.clock.spend(run_time)
             took = f' ({run_time:.2f} s)' if run_time else ''
             try:
                 result = f(*args, **kwargs)
             except loopingcall.LoopingCallDone as done:
-                outcome = f'raised LoopingCallDone({done.retvalue!r})'
+                run = Run(started, run_time, 'done', done.retvalue)
+                text = f'raised LoopingCallDone({done.retvalue!r})'
                 raise
             except BaseException as exc:
-                outcome = f'raised {exc!r}'
+                run = Run(started, run_time, 'raised', exc)
+                text = f'raised {exc!r}'
                 raise
             else:
-                outcome = f'returned {result!r}'
+                run = Run(started, run_time, 'returned', result)
+                text = f'returned {result!r}'
             finally:
-                self.say(f'run f{took}: {outcome}', at=started)
+                self.runs.append(run)
+                self.say(f'run f{took}: {text}', at=started)
             return result
         return run
 
@@ -91,9 +110,13 @@ class Timeline(contextlib.ExitStack):
         try:
             result = timer.wait()
         except Exception as exc:
-            self.say(f'wait() raised {exc!r}')
+            self.note(f'wait() raised {exc!r}')
         else:
-            self.say(f'wait() returned {result!r}')
+            self.note(f'wait() returned {result!r}')
+
+    def note(self, text):
+        """Print a line of text at the current time, and keep it."""
+        self.notes.append((self.say(text), text))
 
 
 class _PrintedLogs(logging.Handler):
@@ -105,7 +128,7 @@ class _PrintedLogs(logging.Handler):
         self.logger = logging.getLogger('oslo.loopingcall.loopingcall')
 
     def emit(self, record):
-        self.timeline.say(f'log {record.levelname}: {record.getMessage()}')
+        self.timeline.note(f'log {record.levelname}: {record.getMessage()}')
 
     def __enter__(self):
         self.propagate = self.logger.propagate
