@@ -39,6 +39,7 @@ from oslo_utils import excutils
 from oslo_utils import reflection
 from oslo_utils import timeutils
 
+from oslo_loopingcall import _interop
 from oslo_loopingcall import backend as _backends
 
 __all__ = [
@@ -91,7 +92,17 @@ def _clock() -> ty.Callable[[], float]:
     return _monotonic if virtual_time is None else virtual_time.now
 
 
-class LoopingCallDone(Exception):
+# With oslo.service installed, our exceptions derive from its own (see
+# oslo_loopingcall._interop): ``except`` clauses naming either catch ours.
+if ty.TYPE_CHECKING:
+    _DoneBase = Exception
+    _TimeOutBase = Exception
+else:
+    _DoneBase = _interop.DONE_BASE
+    _TimeOutBase = _interop.TIMEOUT_BASE
+
+
+class LoopingCallDone(_DoneBase):
     """Exception to break out and stop a LoopingCallBase.
 
     The poll-function passed to LoopingCallBase can raise this exception
@@ -108,12 +119,21 @@ class LoopingCallDone(Exception):
         self.retvalue = retvalue
 
 
-class LoopingCallTimeOut(Exception):
+class LoopingCallTimeOut(_TimeOutBase):
     """Exception for a timed out LoopingCall.
 
     The LoopingCall will raise this exception when a timeout is provided
     and it is exceeded.
     """
+
+
+#: What ends a loop with its ``retvalue``: our LoopingCallDone and, when
+#: oslo.service is installed, its own (whose instances have ``retvalue``
+#: too), so that code raising either ends our loops alike.
+_DONE_TYPES = ty.cast(
+    'tuple[type[LoopingCallDone], ...]',
+    (LoopingCallDone,) if _interop.DONE_BASE is Exception
+    else (LoopingCallDone, _interop.DONE_BASE))
 
 
 # -- argument checking ------------------------------------------------------
@@ -474,7 +494,7 @@ class LoopingCallBase:
                     result = f(*self.args, **self.kw)
                     ok = True
                 except Exception as exc:
-                    if stop_on_exception or isinstance(exc, LoopingCallDone):
+                    if stop_on_exception or isinstance(exc, _DONE_TYPES):
                         raise
                     LOG.error('%(kind)s %(func_name)r failed',
                               {'kind': kind, 'func_name': _callable_name(f)},
@@ -515,7 +535,7 @@ class LoopingCallBase:
                 else:
                     self._sleep(idle)
                     wake = clock()
-        except LoopingCallDone as done:
+        except _DONE_TYPES as done:
             return done.retvalue
         except not_failures:
             # A kill or an interpreter exit, not a failure of f.
@@ -801,7 +821,7 @@ class RetryDecorator:
                 loop = self._create_dynamic_looping_call(attempt)
                 return loop._run_inline(
                     _DynamicPolicy(self._max_sleep_time))
-            except LoopingCallDone as done:
+            except _DONE_TYPES as done:
                 return done.retvalue
 
         return ty.cast(_F, func)
