@@ -17,6 +17,7 @@ module, ``from oslo_loopingcall import loopingcall``, or use the package
 itself, ``import oslo_loopingcall as loopingcall``.
 """
 
+from oslo_loopingcall._adopt import adopt
 from oslo_loopingcall import loopingcall
 from oslo_loopingcall.loopingcall import BackOffLoopingCall
 from oslo_loopingcall.loopingcall import DynamicLoopingCall
@@ -36,5 +37,6 @@ __all__ = [
     'LoopingCallDone',
     'LoopingCallTimeOut',
     'RetryDecorator',
+    'adopt',
     'loopingcall',
 ]

@@ -16,10 +16,21 @@ from __future__ import annotations
 
 import typing as ty
 
-__all__ = ['LoopingCallDone', 'LoopingCallTimeOut']
+from oslo_loopingcall import _interop
+
+__all__ = ['DONE_TYPES', 'LoopingCallDone', 'LoopingCallTimeOut']
+
+# With oslo.service installed, our exceptions derive from its own (see
+# oslo_loopingcall._interop): ``except`` clauses naming either catch ours.
+if ty.TYPE_CHECKING:
+    _DoneBase = Exception
+    _TimeOutBase = Exception
+else:
+    _DoneBase = _interop.DONE_BASE
+    _TimeOutBase = _interop.TIMEOUT_BASE
 
 
-class LoopingCallDone(Exception):
+class LoopingCallDone(_DoneBase):
     """Exception to break out and stop a LoopingCallBase.
 
     The poll-function passed to LoopingCallBase can raise this exception
@@ -36,13 +47,21 @@ class LoopingCallDone(Exception):
         self.retvalue = retvalue
 
 
-class LoopingCallTimeOut(Exception):
+class LoopingCallTimeOut(_TimeOutBase):
     """Exception for a timed out LoopingCall.
 
     The LoopingCall will raise this exception when a timeout is provided
     and it is exceeded.
     """
 
+
+#: What ends a loop with its ``retvalue``: our LoopingCallDone and, when
+#: oslo.service is installed, its own (whose instances have ``retvalue``
+#: too), so that code raising either ends our loops alike.
+DONE_TYPES = ty.cast(
+    'tuple[type[LoopingCallDone], ...]',
+    (LoopingCallDone,) if _interop.DONE_BASE is Exception
+    else (LoopingCallDone, _interop.DONE_BASE))
 
 # Documented and shown where users import them from.
 LoopingCallDone.__module__ = 'oslo_loopingcall.loopingcall'

@@ -23,11 +23,12 @@ from unittest import mock
 
 import fixtures
 
+from oslo_loopingcall._adopt_fixture import AdoptFixture
 from oslo_loopingcall import _virtual
 from oslo_loopingcall import backend
 from oslo_loopingcall import loopingcall
 
-__all__ = ['BackendFixture', 'IdleRecord', 'SleepFixture',
+__all__ = ['AdoptFixture', 'BackendFixture', 'IdleRecord', 'SleepFixture',
            'VirtualTimeFixture']
 
 LOG = logging.getLogger(__name__)

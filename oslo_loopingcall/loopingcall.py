@@ -55,6 +55,7 @@ LOG = logging.getLogger(__name__)
 
 LoopingCallDone = _exceptions.LoopingCallDone
 LoopingCallTimeOut = _exceptions.LoopingCallTimeOut
+_DONE_TYPES = _exceptions.DONE_TYPES
 DYNAMIC_FAILURE_IDLE = _policies.DYNAMIC_FAILURE_IDLE
 
 _TRACE = logging.TRACE
@@ -263,7 +264,7 @@ class LoopingCallBase:
                     result = f(*self.args, **self.kw)
                     ok = True
                 except Exception as exc:
-                    if stop_on_exception or isinstance(exc, LoopingCallDone):
+                    if stop_on_exception or isinstance(exc, _DONE_TYPES):
                         raise
                     self._log_failure(f, stats)
                     ok = False
@@ -294,7 +295,7 @@ class LoopingCallBase:
                 else:
                     self._sleep(idle)
                 due = deadline
-        except LoopingCallDone as done:
+        except _DONE_TYPES as done:
             stats.state = _stats.DONE
             return done.retvalue
         except BaseException as exc:
@@ -598,7 +599,7 @@ class RetryDecorator:
                 return loop._run_inline(_policies.Dynamic(
                     self._max_sleep_time,
                     DynamicLoopingCall._TASK_MISSING_SLEEP_VALUE_MESSAGE))
-            except LoopingCallDone as done:
+            except _DONE_TYPES as done:
                 return done.retvalue
 
         return ty.cast(_F, func)
