@@ -22,6 +22,18 @@ same classes, signatures, defaults, log messages and test seams.
 # (spawning, the clock, idling, waking, waiting) goes through the backend
 # contract (oslo_loopingcall._contract), so that eventlet, native threads
 # and virtual time all run this same loop.
+#
+# The schedule (LoopingCallBase._schedule): each run is due at a time; the
+# idle time the policy returns is measured from the end of the run. A
+# policy with a fixed interval (``catch_up``) keeps run k due at start +
+# k * interval: a run that started late by less than an interval is made
+# up by idling that much less, so lateness never adds up into drift; a run
+# later than that (a stalled hub, a busy CPU) restarts the schedule from
+# itself, so there is never a burst of runs to catch up (D21). The same
+# arithmetic runs whatever the clock (real or virtual) and the seams; only
+# the final wait differs: until the due time through the backend, or the
+# policy's idle time through a patched ``_sleep`` or abort ``wait()`` seam,
+# as the reference passed it.
 
 from __future__ import annotations
 
@@ -216,99 +228,107 @@ class LoopingCallBase:
     def _run_loop(self, idle_for: IdleFor, initial_delay: float | None = None,
                   stop_on_exception: bool = True,
                   quiet: bool = False) -> ty.Any:
-        """Run ``f`` until it is done, stopped or fails; return the result.
+        """Run ``f`` on its schedule until it ends; return the result.
 
-        The schedule: each run is due at a time (``due``), and the idle time
-        the policy returns is measured from the end of the run. A policy
-        with a fixed interval (``catch_up``) keeps run k due at start +
-        k * interval: a run that started late by less than an interval is
-        made up by idling that much less, so lateness never adds up into
-        drift; a run later than that (a stalled hub, a busy CPU) restarts
-        the schedule from itself, so there is never a burst of runs to catch
-        up. The same arithmetic runs whatever the clock (real or virtual)
-        and whatever the seams; only the final wait differs: through the
-        backend until the due time, or through a patched ``_sleep`` or
-        abort ``wait()`` seam with the idle time as the reference passes
-        it.
+        The result is the ``retvalue`` of a :class:`LoopingCallDone`, or
+        True after :meth:`stop`; anything else that ends the loop is logged
+        (unless ``quiet``) and raised.
         """
-        f: ty.Callable[..., ty.Any] = self.f  # type: ignore[assignment]
-        backend = self._backend
-        abort = self._abort
-        now = backend.now
-        idle_until = backend.idle_until
         stats = self._stats
-        catch_up = getattr(idle_for, 'catch_up', 0)
-        # The seam check (a named trick: it keeps the unpatched path free of
-        # a StopWatch and of a _sleep() call per run). Patches of _sleep or
-        # _elapsed on the class, or of the abort flag's wait, are looked for
-        # before every run, so that a patch applied while a loop runs takes
-        # effect; patches on the instance are looked for once, here.
-        cls, seam_class, seam_wait = type(self), backend.seam_class, \
-            backend.seam_wait
-        own = vars(self)
-        base_sleep = None if '_sleep' in own else _BASE_SLEEP
-        base_elapsed = None if '_elapsed' in own else _BASE_ELAPSED
-        trace = LOG.logger.isEnabledFor
         try:
-            due = now()
-            if initial_delay:
-                due += initial_delay
-                self._idle(due, initial_delay)
-            while not abort.is_set():
-                started = now()
-                stats.state = _RUNNING
-                timed = cls._elapsed is base_elapsed
-                watch: ty.Any = None if timed else (
-                    timeutils.StopWatch().start())
-                try:
-                    result = f(*self.args, **self.kw)
-                    ok = True
-                except Exception as exc:
-                    if stop_on_exception or isinstance(exc, _DONE_TYPES):
-                        raise
-                    self._log_failure(f, stats)
-                    ok = False
-                ended = now()
-                elapsed = ended - started if timed else self._elapsed(
-                    watch.stop())
-                if abort.is_set():
-                    break
-                idle = idle_for(result, elapsed) if ok else _failure_idle(
-                    idle_for, elapsed)
-                deadline = ended + idle
-                late = started - due
-                if 0 < late < catch_up:
-                    deadline = max(deadline - late, ended)
-                # The statistics (inline: a call per run would cost more
-                # than the stores).
-                stats.runs += 1
-                stats.last_run_seconds = elapsed
-                stats.total_run_seconds += elapsed
-                if elapsed > stats.max_run_seconds:
-                    stats.max_run_seconds = elapsed
-                stats.next_run_at = deadline
-                stats.state = _SLEEPING
-                if trace(_TRACE):
-                    self._log_idle(f, idle)
-                if cls._sleep is base_sleep and seam_class.wait is seam_wait:
-                    idle_until(self, deadline, idle)
-                else:
-                    self._sleep(idle)
-                due = deadline
+            self._schedule(idle_for, initial_delay, stop_on_exception)
         except _DONE_TYPES as done:
             stats.state = _stats.DONE
             return done.retvalue
         except BaseException as exc:
             stats.state = _stats.FAILED
-            if not quiet and not isinstance(exc, backend.exit_exceptions):
+            if not quiet and not isinstance(exc,
+                                            self._backend.exit_exceptions):
                 # A kill or an interpreter exit is not a failure of f.
                 LOG.error('%(kind)s %(func_name)r failed',
                           {'kind': self._KIND,
-                           'func_name': _callable_name(f)},
+                           'func_name': _callable_name(self.f)},
                           exc_info=True)
             raise
         stats.state = _stats.DONE
         return True
+
+    def _schedule(self, idle_for: IdleFor, initial_delay: float | None,
+                  stop_on_exception: bool) -> None:
+        """Run ``f`` on its schedule until stopped (or an exception).
+
+        See "The schedule" at the top of this module.
+        """
+        f: ty.Callable[..., ty.Any] = self.f  # type: ignore[assignment]
+        abort, backend, stats = self._abort, self._backend, self._stats
+        now, idle_until = backend.now, backend.idle_until
+        catch_up = getattr(idle_for, 'catch_up', 0)
+        cls, seam_class, seam_wait = type(self), backend.seam_class, \
+            backend.seam_wait
+        base_sleep, base_elapsed = self._unpatched_seams()
+        trace = LOG.logger.isEnabledFor
+        due = now()
+        if initial_delay:
+            due += initial_delay
+            self._idle(due, initial_delay)
+        while not abort.is_set():
+            started = now()
+            stats.state = _RUNNING
+            timed = cls._elapsed is base_elapsed
+            watch = None if timed else timeutils.StopWatch().start()
+            try:
+                result, ok = f(*self.args, **self.kw), True
+            except Exception as exc:
+                if stop_on_exception or isinstance(exc, _DONE_TYPES):
+                    raise
+                self._log_failure(f, stats)
+                ok = False
+            ended = now()
+            elapsed = ended - started if timed else self._measured(watch)
+            if abort.is_set():
+                return
+            idle = idle_for(result, elapsed) if ok else _failure_idle(
+                idle_for, elapsed)
+            deadline = ended + idle
+            late = started - due
+            if 0 < late < catch_up:
+                deadline = max(deadline - late, ended)
+            # Statistics, stored inline (SPEED: a method call per run would
+            # cost more than the stores themselves).
+            stats.runs += 1
+            stats.total_run_seconds += elapsed
+            stats.last_run_seconds = elapsed
+            if elapsed > stats.max_run_seconds:
+                stats.max_run_seconds = elapsed
+            stats.last_idle_seconds = deadline - ended
+            stats.next_run_at, stats.state = deadline, _SLEEPING
+            if trace(_TRACE):
+                self._log_idle(f, idle)
+            # SPEED, the seam check: patches of _sleep or _elapsed on the
+            # class, or of the abort flag's wait, are looked for before
+            # every run (a patch applied while a loop runs takes effect),
+            # so that the unpatched path pays for no StopWatch and no
+            # _sleep() call.
+            if cls._sleep is base_sleep and seam_class.wait is seam_wait:
+                idle_until(self, deadline, idle)
+            else:
+                self._sleep(idle)
+            due = deadline
+
+    def _unpatched_seams(self) -> tuple[ty.Any, ty.Any]:
+        """The genuine _sleep and _elapsed, None if patched on ``self``.
+
+        Looked for once per run of the loop: reading the instance dict on
+        every run would materialise one more object for every loop.
+        """
+        own = vars(self)
+        return (None if '_sleep' in own else _BASE_SLEEP,
+                None if '_elapsed' in own else _BASE_ELAPSED)
+
+    def _measured(self, watch: ty.Any) -> float:
+        """The run time, through the _elapsed seam."""
+        watch.stop()
+        return self._elapsed(watch)
 
     def _idle(self, deadline: float, seconds: float) -> None:
         """Idle until ``deadline``, or through the seams while patched."""
