@@ -123,3 +123,13 @@ class Backend(ty.Protocol):
 
     def wait(self, loop: Loop) -> ty.Any:
         """Block until ``loop.done`` resolves, from any OS thread."""
+
+    def disown(self, loop: Loop, error: BaseException) -> None:
+        """In a forked child: the loop does not run here any more.
+
+        Called right after the fork, in the child's only thread, for each
+        loop the parent was running: resolve ``loop.done`` with ``error``
+        (unless resolved already), mark the loop stopped and not running,
+        without touching anything another thread of the parent may have
+        held.
+        """

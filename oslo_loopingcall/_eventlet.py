@@ -20,6 +20,7 @@ primitives that monkey patching leaves alone.
 
 from __future__ import annotations
 
+import os
 import time
 import typing as ty
 
@@ -219,6 +220,16 @@ class EventletBackend:
             native.wait()
         return done.wait()
 
+    def disown(self, loop: _contract.Loop, error: BaseException) -> None:
+        loop._abort._set = True
+        loop._thread = None
+        done = loop.done
+        if done is not None and not done.ready():
+            # Greenthreads of this (the forking) thread waiting for it get
+            # the error; if the hub goes on running the loop's greenthread
+            # in the child, the loop ends at its next wake-up.
+            done.send_exception(type(error), error, None)
+
 
 def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
           done: event.Event) -> None:
@@ -250,6 +261,9 @@ def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
     # as soon as wait() returns.
     if loop.done is done:
         loop._thread = None
+    if done.ready():
+        # Disowned in a forked child, where the hub still ran the loop.
+        return
     if exc is None:
         done.send(result)
     else:
@@ -264,6 +278,15 @@ def _foreign_waiters(done: event.Event) -> list[ty.Any]:
     waiters: list[ty.Any] = done.__dict__.setdefault('_foreign_waiters', [])
     return waiters
 
+
+def _forked() -> None:
+    # Another thread of the parent may have held them at the fork.
+    global _foreign_lock
+    _foreign_lock = _NativeLock()
+    EventletBackend.start_lock = _NativeLock()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 BACKEND: _contract.Backend = EventletBackend()
 

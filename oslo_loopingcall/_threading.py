@@ -144,6 +144,18 @@ class ThreadingBackend:
     def wait(self, loop: _contract.Loop) -> ty.Any:
         return loop.done.wait()
 
+    def disown(self, loop: _contract.Loop, error: BaseException) -> None:
+        # Fresh primitives: the parent's threads may have held the locks
+        # of the old ones at the fork, and none of them is left to release
+        # them.
+        loop._abort = ThreadAbort()
+        loop._abort.set()
+        loop._thread = None
+        done = loop.done
+        if done is not None and not done.ready():
+            done._event = threading.Event()
+            done.send_exception(exc=error)
+
 
 #: The longest single wait (threading.TIMEOUT_MAX is the platform's).
 _MAX_WAIT = threading.TIMEOUT_MAX

@@ -111,6 +111,9 @@ class VirtualBackend:
         # The done event itself tells virtual time that its waiter waits.
         return self.real.wait(loop)
 
+    def disown(self, loop: _contract.Loop, error: BaseException) -> None:
+        self.real.disown(loop, error)
+
     # -- the clock -----------------------------------------------------------
 
     def advance(self, seconds: float) -> None:

@@ -114,7 +114,8 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
 
     def _wake(self, sleeper: _virtual._Sleeper) -> None:
         self._unpark(sleeper)
-        self._hub.schedule_call_global(0, sleeper.loop._abort.resume)
+        self._hub.schedule_call_global(0, _resume, sleeper.loop._abort,
+                                       sleeper.context)
 
     def _may_jump(self) -> None:
         if self.autojump and not self._paused and not self._jump_scheduled:
@@ -128,6 +129,14 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
             self._jump_scheduled = False
             if self._busy <= 0 and not self._paused:
                 self._jump()
+
+
+def _resume(abort: ty.Any, context: ty.Any) -> None:
+    # Straight from the hub into the loop, as a timer would: woken loops
+    # run as soon as the test yields. Unless stop() resumed it already.
+    if abort._sleeper is context:
+        abort._sleeper = None
+        context.switch()
 
 
 class GreenDone(event.Event):  # type: ignore[misc]

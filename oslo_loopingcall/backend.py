@@ -153,4 +153,12 @@ def _switch(name: str | None) -> str | None:
     return previous
 
 
+def _forked() -> None:
+    # Another thread of the parent may have held it at the fork.
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
 _chosen = _from_environment()

@@ -49,6 +49,7 @@ from oslo_loopingcall import _checks
 from oslo_loopingcall import _exceptions
 from oslo_loopingcall import _naming
 from oslo_loopingcall import _policies
+from oslo_loopingcall import _registry
 from oslo_loopingcall import _stats
 from oslo_loopingcall import backend as _backends
 
@@ -194,9 +195,10 @@ class LoopingCallBase:
             initial_delay = _checks.seconds(
                 'initial_delay', initial_delay, allow_none=True)
             self._prepare(backend, idle_for)
+            _registry.add(self)
             backend.spawn(self, functools.partial(
-                self._run_loop, idle_for, initial_delay, stop_on_exception),
-                backend.new_done())
+                self._run_spawned, idle_for, initial_delay,
+                stop_on_exception), backend.new_done())
             return self.done
 
     def _prepare(self, backend: ty.Any, idle_for: ty.Any) -> None:
@@ -224,6 +226,14 @@ class LoopingCallBase:
         _checks.callable_f(self.f)
         self._prepare(_backends._use(), idle_for)
         return self._run_loop(idle_for, None, stop_on_exception, quiet=True)
+
+    def _run_spawned(self, idle_for: IdleFor, initial_delay: float | None,
+                     stop_on_exception: bool) -> ty.Any:
+        """The loop in a greenthread or thread of its own."""
+        try:
+            return self._run_loop(idle_for, initial_delay, stop_on_exception)
+        finally:
+            _registry.discard(self)
 
     def _run_loop(self, idle_for: IdleFor, initial_delay: float | None = None,
                   stop_on_exception: bool = True,
