@@ -396,8 +396,15 @@ def sc_accuracy(lc, contender, p):
         mean = (starts[-1] - starts[0]) / n
         periods_list = [b - a for a, b in zip(starts, starts[1:])]
         values[f'err_{key}'] = (mean - interval) / interval * 100
+        values[f'abserr_{key}'] = abs_period_error_ms(starts, interval)
         values[f'p99_period_{key}'] = pct(periods_list, 99) * 1e3
     return values
+
+
+def abs_period_error_ms(starts, interval):
+    """Mean |period - interval| over consecutive runs, in ms."""
+    periods = [b - a for a, b in zip(starts, starts[1:])]
+    return statistics.fmean(abs(x - interval) for x in periods) * 1e3
 
 
 def sc_drift(lc, contender, p):
@@ -445,6 +452,7 @@ def sc_drift(lc, contender, p):
         values[f'err_{key}'] = total / (n * interval) * 100
         values[f'drift_{key}'] = total / n * 100 * 1e3
         offsets = [t - ts[0] - k * interval for k, t in enumerate(ts)]
+        values[f'abserr_{key}'] = abs_period_error_ms(ts, interval)
         values[f'maxoff_{key}'] = max(abs(x) for x in offsets) * 1e3
         # Lateness of each run against the first, in ms: the docs plot it.
         values[f'offsets_{key}'] = [round(x * 1e3, 3) for x in offsets]
@@ -510,6 +518,70 @@ def sc_leak(lc, contender, p):
                        'mem': [base_mem, mem1, mem2]}}
 
 
+def burn_cpu(n, seconds):
+    """Start ``n`` CPU-bound competitor processes; they end by themselves."""
+    import subprocess
+    code = ('import time\nend = time.monotonic() + %r\n'
+            'while time.monotonic() < end:\n    pass\n' % seconds)
+    return [subprocess.Popen([sys.executable, '-c', code])
+            for _ in range(n)]
+
+
+def sc_load(lc, contender, p):
+    """One loop at 100 ms while competitor processes keep the CPU busy."""
+    interval, periods = p['interval'], p['periods']
+    done_cls = lc.LoopingCallDone
+    starts = []
+
+    def f():
+        starts.append(clock())
+        if len(starts) > periods:
+            raise done_cls('finished')
+
+    burners = burn_cpu(p['burners'], interval * periods + 5)
+    try:
+        eventlet.sleep(0.2)                 # the competitors are running
+        loop = lc.FixedIntervalLoopingCall(f)
+        loop.start(interval)
+        result = loop.wait()
+    finally:
+        for proc in burners:
+            proc.kill()
+            proc.wait()
+    check(f'load: {periods} periods then done',
+          result == 'finished' and len(starts) == periods + 1,
+          (result, len(starts)))
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    n = len(starts) - 1
+    return {'min_gap_frac': min(gaps) / interval,
+            'drift_ms': (starts[-1] - starts[0] - n * interval) / n * 1e5,
+            'abserr_ms': abs_period_error_ms(starts, interval)}
+
+
+def sc_stall(lc, contender, p):
+    """A non-yielding call blocks the hub for longer than the interval."""
+    interval, stall = p['interval'], p['stall']
+    done_cls = lc.LoopingCallDone
+    starts = []
+
+    def f():
+        starts.append(clock())
+        if len(starts) == 1:
+            # Runs right after this first run, in another greenthread, and
+            # does not yield (like a long CPU-bound or blocking call).
+            eventlet.spawn(time.sleep, stall)
+        if len(starts) > 4:
+            raise done_cls('finished')
+
+    loop = lc.FixedIntervalLoopingCall(f)
+    loop.start(interval)
+    result = loop.wait()
+    check('stall: 4 periods then done', result == 'finished', result)
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    return {'gaps_s': [round(g, 4) for g in gaps],
+            'min_gap_frac': min(gaps) / interval}
+
+
 SCENARIOS = {
     'micro': sc_micro,
     'start': sc_start,
@@ -517,6 +589,8 @@ SCENARIOS = {
     'capacity': sc_capacity,
     'accuracy': sc_accuracy,
     'drift': sc_drift,
+    'load': sc_load,
+    'stall': sc_stall,
     'leak': sc_leak,
 }
 

@@ -10,14 +10,14 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The bare-eventlet floor: the least code that honestly does the job.
+"""The bare-eventlet floor: the least code that does the job.
 
-One greenthread per loop (``eventlet.spawn``), one interruptible wait per
-period (``Event.wait(timeout)`` on a per-loop stop event), ``stop()`` sends
-that event, the result comes from the greenthread's ``wait()``. The fixed
-interval loop sleeps until the next due time (so it neither drifts nor
-bursts after an overrun). No argument checking, no logging, no test seams,
-no ``stop_on_exception``, no protection against a killed greenthread.
+One greenthread per loop (``eventlet.spawn``) that sleeps until each due
+time (``eventlet.sleep``) and calls ``f``; nothing else runs per period.
+``stop()`` kills the greenthread (which ends its sleep at once), the
+result comes from the greenthread's ``wait()``. No stop flag, no argument
+checking, no logging, no test seams, no statistics, no
+``stop_on_exception``, no protection against a killed greenthread.
 
 It mirrors the subset of the ``loopingcall`` API that the benchmarks use.
 """
@@ -26,7 +26,7 @@ import functools
 import time
 
 import eventlet
-from eventlet import event
+import greenlet
 
 
 class LoopingCallDone(Exception):
@@ -41,14 +41,15 @@ class _Loop:
         self.kw = kw
 
     def stop(self):
-        if not self._stop.ready():
-            self._stop.send(True)
+        self._gt.kill()
 
     def wait(self):
-        return self._gt.wait()
+        try:
+            return self._gt.wait()
+        except greenlet.GreenletExit:
+            return True
 
     def _spawn(self, *args):
-        self._stop = event.Event()
         self._gt = eventlet.spawn(self._run, *args)
         return self._gt
 
@@ -58,22 +59,21 @@ class FixedIntervalLoopingCall(_Loop):
         return self._spawn(interval, initial_delay)
 
     def _run(self, interval, initial_delay):
-        stop, f, args, kw = self._stop, self.f, self.args, self.kw
-        clock = time.monotonic
+        f, args, kw = self.f, self.args, self.kw
+        clock, sleep = time.monotonic, eventlet.sleep
         try:
             if initial_delay:
-                stop.wait(initial_delay)
+                sleep(initial_delay)
             due = clock()
-            while not stop.ready():
+            while True:
                 f(*args, **kw)
                 due += interval
                 now = clock()
                 if due < now:
                     due = now
-                stop.wait(due - now)
+                sleep(due - now)
         except LoopingCallDone as done:
             return done.retvalue
-        return True
 
 
 class DynamicLoopingCall(_Loop):
@@ -81,15 +81,15 @@ class DynamicLoopingCall(_Loop):
         return self._spawn(initial_delay)
 
     def _run(self, initial_delay):
-        stop, f, args, kw = self._stop, self.f, self.args, self.kw
+        f, args, kw = self.f, self.args, self.kw
+        sleep = eventlet.sleep
         try:
             if initial_delay:
-                stop.wait(initial_delay)
-            while not stop.ready():
-                stop.wait(f(*args, **kw))
+                sleep(initial_delay)
+            while True:
+                sleep(f(*args, **kw))
         except LoopingCallDone as done:
             return done.retvalue
-        return True
 
 
 def RetryDecorator(max_retry_count=-1, inc_sleep_time=10, max_sleep_time=60,

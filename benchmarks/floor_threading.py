@@ -13,9 +13,10 @@
 """The bare-threading floor: the least code that honestly does the job.
 
 One ``threading.Thread`` per loop, one interruptible wait per period
-(``threading.Event.wait(timeout)`` on a per-loop stop event), ``stop()``
-sets that event, the result (or the exception that ended the loop) comes
-from a small done object. The fixed interval loop sleeps until the next due
+(``threading.Event.wait(timeout)`` on a per-loop stop event: a thread
+cannot be killed, so that wait is the least that lets ``stop()`` end an
+idle loop), the result (or the exception that ended the loop) comes from a
+small done object. The fixed interval loop sleeps until the next due
 time (so it neither drifts nor bursts after an overrun). No argument
 checking, no logging, no test seams, no ``stop_on_exception``. Nothing of
 eventlet is imported.
@@ -93,19 +94,19 @@ class FixedIntervalLoopingCall(_Loop):
         abort, f, args, kw = self._abort, self.f, self.args, self.kw
         clock = time.monotonic
         try:
-            if initial_delay:
-                abort.wait(initial_delay)
+            if initial_delay and abort.wait(initial_delay):
+                return True
             due = clock()
-            while not abort.is_set():
+            while True:
                 f(*args, **kw)
                 due += interval
                 now = clock()
                 if due < now:
                     due = now
-                abort.wait(due - now)
+                if abort.wait(due - now):
+                    return True
         except LoopingCallDone as done:
             return done.retvalue
-        return True
 
 
 class DynamicLoopingCall(_Loop):
@@ -117,8 +118,8 @@ class DynamicLoopingCall(_Loop):
         try:
             if initial_delay:
                 abort.wait(initial_delay)
-            while not abort.is_set():
-                abort.wait(f(*args, **kw))
+            while not abort.wait(f(*args, **kw)):
+                pass
         except LoopingCallDone as done:
             return done.retvalue
         return True

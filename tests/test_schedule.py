@@ -98,6 +98,19 @@ class TestDueTimes(ScheduleTestCase):
         self.run_until_done(done)
         self.assertEqual([0, 10, 30, 40], runs)
 
+    def test_short_intervals_make_up_the_timer_granularity(self):
+        # A hub's timers can be late by a millisecond and more: a 1 ms loop
+        # makes up lateness up to 2 ms rather than restarting (drifting).
+        runs = []
+        timer = loopingcall.FixedIntervalLoopingCall(
+            self.recorder(runs, until=5))
+        self.staller(at=0.0005, seconds=0.0015)
+        self.run_until_done(timer.start(0.001))
+        # Due at 0.001, run at 0.002 (1 ms late): the run due at 0.002
+        # follows at once, then the schedule goes on from there.
+        for expected, actual in zip([0, 0.002, 0.002, 0.003, 0.004], runs):
+            self.assertAlmostEqual(expected, actual, places=9)
+
     def test_an_overrun_runs_again_at_once_and_restarts_the_schedule(self):
         runs = []
         times = iter([1, 14, 1, 1])
