@@ -24,8 +24,8 @@ import os
 import time
 import typing as ty
 
-import eventlet
 from eventlet import event
+from eventlet import greenthread
 from eventlet import hubs
 from eventlet import patcher
 import greenlet
@@ -34,6 +34,7 @@ from oslo_utils import eventletutils
 from oslo_loopingcall import _waker
 
 from oslo_loopingcall import _contract
+from oslo_loopingcall import _registry
 
 # Native primitives even under monkey patching: they coordinate OS threads
 # that each run their own hub.
@@ -48,6 +49,7 @@ _foreign_lock = _NativeLock()
 
 _getcurrent = greenlet.getcurrent
 _get_hub = hubs.get_hub
+_NO_KWARGS: dict[str, ty.Any] = {}
 
 
 class Abort:
@@ -159,10 +161,9 @@ class EventletBackend:
         # Made now, in the hub's own thread: a stop() from another OS
         # thread can only write to it.
         _waker.of(hub)
-        thread = eventlet.spawn(_main, loop, run, done)
-        # Only for a kill before the greenthread ever ran: _main never
-        # runs then, and this is what resolves ``done``.
-        thread.link(_killed, loop, done)
+        thread = _LoopThread(hub, loop, done)
+        # What eventlet.spawn() does, with our GreenThread.
+        hub.schedule_call_global(0, thread.switch, run, (), _NO_KWARGS)
         abort.owner = thread
         loop._thread = thread
         loop.done = done
@@ -231,28 +232,42 @@ class EventletBackend:
             done.send_exception(type(error), error, None)
 
 
-def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
-          done: event.Event) -> None:
-    """The greenthread: run the loop, deliver what ended it."""
-    try:
-        result = run()
-    except BaseException as exc:
-        _deliver(loop, done, exc=exc)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            # As for any greenthread: the hub hands these on to the main
-            # greenlet. Anything else was delivered (and logged) already,
-            # and must not be printed again by the hub.
-            raise
-    else:
-        _deliver(loop, done, result)
+class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
+    """The greenthread of one loop; its exit event is the loop's ``done``.
 
+    Whatever ends the greenthread (a result, an exception, a ``kill()``
+    before or during the run) resolves ``done``, and nothing else is kept
+    per loop: no second event, no link. This is the one place that relies
+    on eventlet's internals (``GreenThread._exit_event`` and
+    ``_resolve_links()``; tests/test_dependencies.py checks they are still
+    there): ``eventlet.spawn()`` plus ``link()`` cost 0.8 KB and 4 us more
+    a loop, and a GreenThread's own main() hands every exception of the
+    loop to the hub, which prints it.
+    """
 
-def _killed(thread: ty.Any, loop: _contract.Loop, done: event.Event) -> None:
-    if not done.ready():
+    def __init__(self, hub: ty.Any, loop: _contract.Loop, done: ty.Any
+                 ) -> None:
+        super().__init__(hub.greenlet)
+        self._exit_event = done
+        self._loop = loop
+
+    def main(self, function: ty.Callable[[], ty.Any], args: ty.Any,
+             kwargs: ty.Any) -> None:
+        # Also what kill() calls before the greenthread ever ran, with a
+        # function that raises GreenletExit.
         try:
-            thread.wait()
+            result = function()
         except BaseException as exc:
-            _deliver(loop, done, exc=exc)
+            _deliver(self._loop, self._exit_event, exc=exc)
+            self._resolve_links()
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                # As for any greenthread: the hub hands these on to the
+                # main greenlet. Anything else was delivered (and logged)
+                # already, and must not be printed again by the hub.
+                raise
+        else:
+            _deliver(self._loop, self._exit_event, result)
+            self._resolve_links()
 
 
 def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
@@ -261,6 +276,7 @@ def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
     # as soon as wait() returns.
     if loop.done is done:
         loop._thread = None
+        _registry.discard(loop)
     if done.ready():
         # Disowned in a forked child, where the hub still ran the loop.
         return

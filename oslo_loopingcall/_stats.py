@@ -51,3 +51,8 @@ class LoopStats:
         """Count a run that outlasted its interval by ``seconds``."""
         self.overruns += 1
         self.overrun_seconds += seconds
+
+
+#: The statistics of every loop never started (shared, never changed:
+#: start() gives each loop its own).
+NOT_STARTED = LoopStats()

@@ -24,6 +24,7 @@ import types
 import typing as ty
 
 from oslo_loopingcall import _naming
+from oslo_loopingcall import _registry
 
 from oslo_loopingcall import _contract
 
@@ -179,6 +180,7 @@ def _release(loop: _contract.Loop) -> None:
     with _lock:
         if loop._thread is threading.current_thread():
             loop._thread = None
+            _registry.discard(loop)
 
 
 def _forked() -> None:
