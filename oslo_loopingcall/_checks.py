@@ -71,16 +71,19 @@ def _slow_seconds(name: str, value: ty.Any, allow_inf: bool,
 
 
 def _as_float(name: str, value: ty.Any) -> float:
-    if isinstance(value, bool) or not isinstance(
-            value, (numbers.Real, decimal.Decimal)):
-        kind = 'a bool' if isinstance(value, bool) else repr(value)
+    if isinstance(value, bool):
         raise TypeError(
-            f'{name} must be a real number of seconds, got {kind}')
+            f'{name} must be a number, not a bool, got {value!r}')
+    if not isinstance(value, (numbers.Real, decimal.Decimal)):
+        raise TypeError(f'{name} must be a real number, got {value!r}')
     try:
         return float(value)
+    except ValueError:
+        # A signalling NaN Decimal.
+        raise ValueError(f'{name} must be a number, got {value!r}')
     except OverflowError:
         # Only ints (and Fractions of them) can be too large for a float.
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
 
 
 def retry_count(name: str, value: ty.Any) -> int:
