@@ -90,16 +90,19 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
     # for the thread for ever at exit.
     @harness.defect(sys.version_info < (3, 13))
     def test_eventlet_mode_first_loop_in_a_thread_lets_it_end(self):
-        self.assertEqual(
-            {'eventlet imported before': False, 'thread ended': True},
-            self.scenario('threads', 'first_loop_in_a_thread',
-                          mode='eventlet'))
+        self.first_loop_in_a_thread('eventlet')
 
     def test_threading_mode_first_loop_in_a_thread_lets_it_end(self):
-        self.assertEqual(
-            {'eventlet imported before': False, 'thread ended': True},
-            self.scenario('threads', 'first_loop_in_a_thread',
-                          mode='threading'))
+        self.first_loop_in_a_thread('threading')
+
+    def first_loop_in_a_thread(self, mode):
+        result = self.scenario('threads', 'first_loop_in_a_thread',
+                               mode=mode)
+        if result['eventlet imported before']:
+            # Some releases of our dependencies import eventlet themselves
+            # (oslo.log 8.2, on Python 3.10): not the case under test.
+            self.skipTest('eventlet is imported before the first loop')
+        self.assertTrue(result['thread ended'])
 
     # Defect: each hub that runs a loop gets a wake-up pipe (_waker()),
     # never closed: 2 descriptors stay open for every OS thread that ever
