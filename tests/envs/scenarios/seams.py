@@ -34,6 +34,29 @@ class SeamMissing(AttributeError):
     """A private name a scenario patches no longer exists."""
 
 
+#: Every private name patched here, per mode: (module, attribute path).
+PATCHED = {
+    'eventlet': [('oslo_loopingcall._eventlet', '_LoopThread._release'),
+                 ('oslo_loopingcall._eventlet', 'EventletBackend.spawn')],
+    'threading': [('oslo_loopingcall._threading', '_release'),
+                  ('oslo_loopingcall._threading', 'ThreadingBackend.spawn')],
+}
+
+
+def missing():
+    """The names in :data:`PATCHED` that no longer exist."""
+    gone = []
+    for names in PATCHED.values():
+        for module_name, path in names:
+            __import__(module_name)
+            target = sys.modules[module_name]
+            for part in path.split('.'):
+                target = getattr(target, part, None)
+            if target is None:
+                gone.append(f'{module_name}.{path}')
+    return gone
+
+
 def native_sleep(seconds):
     """Block this OS thread (its hub too), even when time is patched."""
     if common.monkey_patched():

@@ -195,7 +195,7 @@ def wait_racing_the_end(delay=0.3):
     waiter = common.start_os_thread(late_waiter, name='late-waiter')
     own = common.bounded(timer.wait)
     return {'own wait': own,
-            'late waiter': common.join(*waiter, seconds=3)}
+            'late waiter': common.join(*waiter, seconds=1.5)}
 
 
 def stop_racing_the_end(delay=0.3):
