@@ -38,6 +38,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, '_worker.py')
+ENVS = os.path.join(HERE, '_envs.py')
 ROOT = os.path.dirname(HERE)
 
 DEFAULT_SEED = 20260101
@@ -65,6 +66,46 @@ PLANS = {
         loops=200, retry_callers=10, os_stoppers=4, os_waiters=32,
         os_retry_threads=0, warmup=1.0, duration=8.0, mem_round=3.0,
         kill_round=0, grace=30.0),
+}
+
+# The environment rounds (stress/_envs.py), per round and form: loops
+# controlled at once, seconds of load, children forked (fork round) and
+# seconds of each child's own load.
+ENV_PLANS = {
+    ('monkey', False): dict(controllers=200, seconds=8.0),
+    ('monkey', True): dict(controllers=100, seconds=3.0),
+    ('fork', False): dict(controllers=40, seconds=6.0, forks=12,
+                          child_seconds=1.0),
+    ('fork', True): dict(controllers=20, seconds=3.0, forks=6,
+                         child_seconds=0.5),
+}
+
+# Invariants of the environment rounds that known defects break, with the
+# defect. They are reported as KNOWN and do not fail the run (unless
+# --strict-envs): the rounds stay in to show the fixes work. Remove an
+# entry when its fix lands.
+KNOWN_FAILURES = {
+    ('monkey', 'eventlet'): {
+        'hung waiters': 'stop() from a real OS thread is lost: the hub\'s '
+                        'wake-up handler reads its pipe with os.read, '
+                        'which monkey patching made green',
+        'leaks': 'the loops those lost stops left sleeping',
+    },
+    ('monkey', 'threading'): {
+        'hung waiters': 'native-thread mode builds its threads, events '
+                        'and locks from the patched threading module: '
+                        'real OS threads cannot stop or wait for them',
+    },
+    ('fork', 'eventlet'): {
+        'forked children': 'a child forked while another thread holds '
+                           'the start lock waits for it for ever',
+        'leaks': 'the wake-up pipe of each OS thread that ran loops is '
+                 'never closed',
+    },
+    ('fork', 'threading'): {
+        'forked children': 'a child forked while another thread holds '
+                           'the start lock waits for it for ever',
+    },
 }
 
 # What tracemalloc may find still allocated after the memory round and a
@@ -96,6 +137,14 @@ def parse_args(argv=None):
     parser.add_argument('--loops', type=int, default=None,
                         help='loops running at once (default: per mode, '
                              'see above)')
+    parser.add_argument('--skip-envs', action='store_true',
+                        help='skip the environment rounds (monkey-patched, '
+                             'fork)')
+    parser.add_argument('--only-envs', action='store_true',
+                        help='run the environment rounds only')
+    parser.add_argument('--strict-envs', action='store_true',
+                        help='count the known failures of the environment '
+                             'rounds (see KNOWN_FAILURES) as failures')
     parser.add_argument('--strict-kills', action='store_true',
                         help='count what the kill round leaves behind as '
                              'a failure (eventlet retains greenthreads '
@@ -139,16 +188,63 @@ def run_mode(mode, args):
     return ok, wall
 
 
+def run_env(round_name, mode, args):
+    """One environment round in a process of its own; (ok, wall)."""
+    cfg = dict(ENV_PLANS[(round_name, args.short)], seed=args.seed)
+    env = dict(os.environ)
+    env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (ROOT, env.get('PYTHONPATH')) if p)
+    env.pop('OSLO_LOOPINGCALL_BACKEND', None)
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [sys.executable, ENVS, round_name, mode, json.dumps(cfg)],
+            capture_output=True, text=True, env=env, cwd=ROOT,
+            timeout=cfg['seconds'] * 4 + 120)
+        out, err = proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired:
+        out = f'stress: the {round_name} round ({mode}) timed out\n'
+        err = ''
+    wall = time.monotonic() - started
+    result = None
+    known = KNOWN_FAILURES.get((round_name, mode), {})
+    for line in out.splitlines():
+        if line.startswith('STRESS-RESULT '):
+            result = json.loads(line[len('STRESS-RESULT '):])
+            continue
+        for name, why in known.items():
+            if line.startswith(f'  FAIL {name} ') and not args.strict_envs:
+                line = line.replace('  FAIL', '  KNOWN', 1) + (
+                    f'\n        known defect: {why}')
+        print(line, flush=True)
+    failed = ['no result'] if result is None else [
+        name for name, ok, _ in result['checks'] if not ok and (
+            args.strict_envs or name not in known)]
+    if failed and err:
+        # What the round printed on stderr (tracebacks of its hubs, ...):
+        # shown only when it failed, the known defects are noisy.
+        print('  stderr (first lines):\n    ' +
+              '\n    '.join(err.splitlines()[:40]), flush=True)
+    return not failed, wall
+
+
 def main(argv=None):
     args = parse_args(argv)
     modes = (['eventlet', 'threading'] if args.mode == 'both'
              else [args.mode])
     verdicts = []
     started = time.monotonic()
-    for mode in modes:
+    for mode in ([] if args.only_envs else modes):
         ok, wall = run_mode(mode, args)
         verdicts.append((mode, ok, wall))
         print(flush=True)
+    if not args.skip_envs:
+        for round_name in ('monkey', 'fork'):
+            for mode in modes:
+                ok, wall = run_env(round_name, mode, args)
+                verdicts.append((f'{round_name} round {mode}', ok, wall))
+                print(flush=True)
     total = time.monotonic() - started
     summary = ', '.join(f'{mode} {"PASS" if ok else "FAIL"} ({wall:.0f} s)'
                         for mode, ok, wall in verdicts)

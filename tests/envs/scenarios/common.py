@@ -1,0 +1,240 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""What every scenario uses: bounded waits, OS threads, leak snapshots.
+
+Outcomes are strings, so that a test can compare a whole dict of them and
+a failure shows every cell at once: ``'returned <repr>'``, ``'raised
+<Type>: <message>'`` or ``'hung'``.
+
+Imports nothing of eventlet unless the process already uses it.
+"""
+
+import gc
+import os
+import sys
+import threading
+import time
+
+from oslo_loopingcall import loopingcall
+
+MODE = os.environ.get('OSLO_LOOPINGCALL_BACKEND', 'eventlet')
+#: Whether loops run in eventlet greenthreads.
+GREEN = MODE == 'eventlet'
+
+#: Seconds any single wait of a scenario may take before it counts as hung:
+#: far above what any of them needs, far below the harness's deadline.
+BOUND = 5.0
+
+#: A loop that sleeps this long between runs can only end in time if
+#: stop() really wakes it.
+LONG = 30.0
+
+
+def monkey_patched():
+    """Whether ``eventlet.monkey_patch()`` patched threads."""
+    patcher = sys.modules.get('eventlet.patcher')
+    return bool(patcher and patcher.is_monkey_patched('thread'))
+
+
+def os_threading():
+    """The ``threading`` module of real OS threads, even when patched."""
+    if monkey_patched():
+        from eventlet import patcher
+        return patcher.original('threading')
+    return threading
+
+
+def clock():
+    """A monotonic clock that monkey patching cannot slow down."""
+    return time.monotonic()
+
+
+def sleep(seconds):
+    """Sleep, letting this thread's loops run (its hub, in eventlet mode)."""
+    if GREEN or monkey_patched():
+        import eventlet
+        eventlet.sleep(seconds)
+    else:
+        time.sleep(seconds)
+
+
+def describe(fn, deadline=None):
+    """Call ``fn``; return its outcome string.
+
+    ``deadline``: an ``eventlet.Timeout`` bounding the call; its expiry is
+    reported as ``'hung'``.
+    """
+    try:
+        value = fn()
+    except BaseException as exc:  # noqa: B902 - reported as data
+        if exc is deadline and deadline is not None:
+            return 'hung'
+        return f'raised {type(exc).__name__}: {exc}'
+    return f'returned {value!r}'
+
+
+def raises_same(fn, error):
+    """Whether ``fn()`` raises the very instance ``error``."""
+    try:
+        fn()
+    except BaseException as exc:  # noqa: B902 - compared by identity
+        return exc is error
+    return False
+
+
+def bounded(fn, seconds=BOUND):
+    """Call ``fn`` here (this greenthread or thread), at most ``seconds``.
+
+    In eventlet mode (or a monkey-patched process) ``fn`` blocks green, so
+    an ``eventlet.Timeout`` bounds it; with native threads ``fn`` runs in
+    a helper thread, abandoned if it hangs.
+    """
+    if GREEN or monkey_patched():
+        import eventlet
+        timer = eventlet.Timeout(seconds)
+        try:
+            return describe(fn, deadline=timer)
+        finally:
+            timer.cancel()
+    thread, outcome = start_os_thread(fn)
+    return join(thread, outcome, seconds)
+
+
+def start_os_thread(fn, name='scenario'):
+    """Run ``fn`` in a new OS thread; return (thread, outcome list)."""
+    outcome = []
+    thread = os_threading().Thread(
+        target=lambda: outcome.append(describe(fn)), name=name, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def join(thread, outcome, seconds=BOUND):
+    """Wait for an OS thread from :func:`start_os_thread`; its outcome.
+
+    Polls with :func:`sleep`, so that the loops of this thread (its hub,
+    in eventlet mode) keep running meanwhile: a native ``join()`` would
+    block them, and a waiter in another thread would wait for ever.
+    """
+    deadline = clock() + seconds
+    while thread.is_alive() and clock() < deadline:
+        sleep(0.002)
+    return outcome[0] if outcome else 'hung'
+
+
+def in_os_thread(fn, seconds=BOUND):
+    """Call ``fn`` in a new OS thread and return its outcome (bounded)."""
+    thread, outcome = start_os_thread(fn)
+    return join(thread, outcome, seconds)
+
+
+def wait_until(predicate, seconds=BOUND):
+    """Sleep until ``predicate()``; return whether it became true."""
+    deadline = clock() + seconds
+    while not predicate():
+        if clock() > deadline:
+            return False
+        sleep(0.002)
+    return True
+
+
+def finisher(value, runs):
+    """An ``f`` that ends its loop with ``LoopingCallDone(value)``.
+
+    It ends on its ``runs``-th run; ``f.calls`` counts the runs.
+    """
+    def f(*args):
+        f.calls += 1
+        if f.calls >= runs:
+            raise loopingcall.LoopingCallDone(value)
+        return args[0] if args else None
+    f.calls = 0
+    return f
+
+
+def warm_up():
+    """Start and end one loop in this thread.
+
+    The first loop of an eventlet hub creates the hub's wake-up pipe, kept
+    for the hub's life by design: it must exist before a leak baseline is
+    taken.
+    """
+    timer = loopingcall.FixedIntervalLoopingCall(lambda: None)
+    timer.start(interval=LONG)
+    timer.stop()
+    bounded(timer.wait)
+
+
+# -- leaks --------------------------------------------------------------------
+
+def os_thread_count():
+    """OS threads of this process (monkey patching cannot hide them)."""
+    return len(os.listdir('/proc/self/task'))
+
+
+def open_fds():
+    """Open file descriptors: {fd: what it is}."""
+    found = {}
+    for name in os.listdir('/proc/self/fd'):
+        try:
+            found[int(name)] = os.readlink(f'/proc/self/fd/{name}')
+        except OSError:
+            pass  # the directory listing's own descriptor, now closed
+    return found
+
+
+def live_greenthreads():
+    """Greenthreads of eventlet that have not ended (0 without eventlet)."""
+    greenthread = sys.modules.get('eventlet.greenthread')
+    if greenthread is None:
+        return 0
+    gc.collect()
+    return sum(1 for o in gc.get_objects()
+               if isinstance(o, greenthread.GreenThread) and not o.dead)
+
+
+def snapshot():
+    """What a leak check compares: OS threads, fds, greenthreads."""
+    return dict(threads=os_thread_count(), fds=open_fds(),
+                greenthreads=live_greenthreads())
+
+
+def leaks(before, settle=1.0):
+    """What is left since ``before`` (waiting up to ``settle`` for it to go).
+
+    eventlet itself keeps the epoll descriptor of every OS thread that ran
+    a hub after the thread has ended: those are counted apart, as ``'hub
+    epolls'``, and left for the scenario to judge.
+
+    :returns: {} when nothing is left; otherwise what grew.
+    """
+    deadline = clock() + settle
+    while True:
+        now = snapshot()
+        found = {}
+        if now['threads'] > before['threads']:
+            found['threads'] = now['threads'] - before['threads']
+        new_fds = [now['fds'][fd]
+                   for fd in sorted(set(now['fds']) - set(before['fds']))]
+        epolls = new_fds.count('anon_inode:[eventpoll]')
+        if epolls:
+            found['hub epolls'] = epolls
+        new_fds = [fd for fd in new_fds if fd != 'anon_inode:[eventpoll]']
+        if new_fds:
+            found['fds'] = new_fds
+        if now['greenthreads'] > before['greenthreads']:
+            found['greenthreads'] = (now['greenthreads'] -
+                                     before['greenthreads'])
+        if not found or clock() > deadline:
+            return found
+        sleep(0.01)

@@ -1,0 +1,80 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""(a) A fully monkey-patched process, as nova, cinder and neutron run.
+
+``eventlet.monkey_patch()`` runs first thing; then every loop kind and
+RetryDecorator, and stop()/wait() from OS threads eventlet does not manage:
+threads of ``eventlet.patcher.original('threading')`` and ``eventlet.tpool``
+workers (where nova runs its libvirt calls).
+"""
+
+import testscenarios
+
+from tests.envs import harness
+from tests.envs.scenarios import green
+from tests.envs.scenarios import kinds
+
+
+class TestEveryKind(testscenarios.WithScenarios, harness.EnvTestCase):
+
+    scenarios = harness.MODES
+
+    def test_every_kind_and_retry_work_and_leave_nothing(self):
+        self.assertEqual(kinds.EXPECTED, self.scenario(
+            'kinds', 'every_kind', monkey_patch=True))
+
+
+class TestOtherOsThreads(harness.EnvTestCase):
+    """stop() and wait() from real OS threads, in a patched process."""
+
+    def cross_thread(self, mode, via):
+        return self.scenario('green', 'cross_thread', mode=mode,
+                             monkey_patch=True, args={'via': via})
+
+    # Defect: the hub's wake-up handler (_Waker._drain) reads its pipe
+    # with os.read, which monkey patching made green: the read that finds
+    # the pipe empty tries to trampoline inside the hub and raises; eventlet
+    # then removes the descriptor, so this stop and every later one from
+    # another OS thread is lost (each loop sleeps its 30 s interval).
+    @harness.defect()
+    def test_eventlet_mode_stop_and_wait_from_original_threads(self):
+        self.assertEqual(green.CROSS_EXPECTED,
+                         self.cross_thread('eventlet', 'os'))
+
+    # Defect: the same lost wake-up, from tpool's worker threads.
+    @harness.defect()
+    def test_eventlet_mode_stop_and_wait_from_tpool(self):
+        self.assertEqual(green.CROSS_EXPECTED,
+                         self.cross_thread('eventlet', 'tpool'))
+
+    # Defect: native-thread mode imported after monkey_patch() builds its
+    # threads, events and locks from the patched threading module: its
+    # "threads" are greenthreads of the main hub and its events green, so
+    # neither stop() nor wait() from a real OS thread ever reaches them.
+    @harness.defect()
+    def test_threading_mode_stop_and_wait_from_original_threads(self):
+        self.assertEqual(green.CROSS_EXPECTED,
+                         self.cross_thread('threading', 'os'))
+
+
+class TestUnpatchedControl(testscenarios.WithScenarios, harness.EnvTestCase):
+    """The same cross-thread scenario without monkey patching: it holds.
+
+    Shows that what fails above is due to the patching.
+    """
+
+    scenarios = harness.MODES
+
+    def test_stop_and_wait_from_other_os_threads(self):
+        self.assertEqual(green.CROSS_EXPECTED, self.scenario(
+            'green', 'cross_thread', args={'via': 'os'}))

@@ -1,0 +1,156 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""(d) Loops started, stopped and waited from many OS threads at once.
+
+In eventlet mode each OS thread that starts a loop runs it in a hub of its
+own; stop() and wait() from other threads take the cross-thread paths.
+Races with the end of a loop are held open by an injected pause on the
+library's own path (tests/envs/scenarios/seams.py), so that they happen
+every time.
+"""
+
+import sys
+
+import testscenarios
+
+from tests.envs import harness
+
+
+class TestManyThreads(testscenarios.WithScenarios, harness.EnvTestCase):
+
+    scenarios = harness.MODES
+
+    def test_owners_stoppers_and_waiters_in_many_threads(self):
+        result = self.scenario('threads', 'many_threads')
+        self.assertEqual(['returned None'], result['stops'])
+        self.assertEqual(
+            [f"returned ['returned True', 'returned {i}']" for i in range(6)],
+            result['owners'])
+        # 'returned i': each finishing loop's own index.
+        self.assertEqual(['returned True', 'returned i'], result['waiters'])
+        # Descriptors are TestThreadsThatRanLoops' business.
+        leaks = result['leaks']
+        self.assertEqual({}, {k: leaks[k] for k in leaks
+                              if k in ('threads', 'greenthreads')})
+
+    def test_one_loop_started_from_many_threads_at_once(self):
+        result = self.scenario('threads', 'one_loop_started_from_many_threads')
+        self.assertEqual({'outcomes': {"returned 'returned True'": 1,
+                                       "returned 'refused'": 7},
+                          'stop': 'returned None', 'wait': 'returned True'},
+                         result)
+
+    def test_stop_racing_the_end_of_the_loop(self):
+        self.assertEqual({'own wait': "returned 'the result'",
+                          'stopper': "returned 'stopped'", 'leaks': {}},
+                         self.scenario('threads', 'stop_racing_the_end'))
+
+
+class TestRaces(harness.EnvTestCase):
+
+    WAIT_RACE = {'own wait': "returned 'the result'",
+                 'late waiter': "returned 'the result'"}
+
+    # Defect: EventletBackend.wait() takes the short path (a plain wait on
+    # the loop's eventlet event) when ``loop._thread`` is None. But
+    # _LoopThread.main clears ``_thread`` (``_release()``) *before* it
+    # sends the result: a waiter from another OS thread arriving in
+    # between waits green on an event of another thread's hub, and the
+    # send cannot switch to it ("Cannot switch to a different thread"):
+    # it waits for ever.
+    @harness.defect()
+    def test_eventlet_mode_wait_arriving_as_the_loop_ends(self):
+        self.assertEqual(self.WAIT_RACE, self.scenario(
+            'threads', 'wait_racing_the_end', mode='eventlet'))
+
+    def test_threading_mode_wait_arriving_as_the_loop_ends(self):
+        self.assertEqual(self.WAIT_RACE, self.scenario(
+            'threads', 'wait_racing_the_end', mode='threading'))
+
+
+class TestThreadsOfTheirOwn(harness.EnvTestCase):
+    """OS threads that start loops, then end."""
+
+    # Defect (CPython < 3.13): the first loop of the process started in a
+    # non-main thread imports eventlet there. eventlet's
+    # ``patcher.original('threading')`` re-executes the threading module
+    # in that thread; its ``_MainThread()`` takes over the thread's
+    # shutdown lock (``_set_sentinel()``), so the real Thread object's lock
+    # is never released: join() never returns and the interpreter waits
+    # for the thread for ever at exit.
+    @harness.defect(sys.version_info < (3, 13))
+    def test_eventlet_mode_first_loop_in_a_thread_lets_it_end(self):
+        self.first_loop_in_a_thread('eventlet')
+
+    def test_threading_mode_first_loop_in_a_thread_lets_it_end(self):
+        self.first_loop_in_a_thread('threading')
+
+    def first_loop_in_a_thread(self, mode):
+        result = self.scenario('threads', 'first_loop_in_a_thread',
+                               mode=mode)
+        if result['eventlet imported before']:
+            # Some releases of our dependencies import eventlet themselves
+            # (oslo.log 8.2, on Python 3.10): not the case under test.
+            self.skipTest('eventlet is imported before the first loop')
+        self.assertTrue(result['thread ended'])
+
+    # Defect: each hub that runs a loop gets a wake-up pipe (_waker()),
+    # never closed: 2 descriptors stay open for every OS thread that ever
+    # started a loop. (eventlet itself keeps each such thread's epoll
+    # descriptor too: the scenario measures that with bare eventlet, and
+    # only what exceeds it is ours.)
+    @harness.defect()
+    def test_eventlet_mode_threads_that_ran_loops_leave_nothing(self):
+        result = self.scenario('threads',
+                               'threads_that_ran_loops_leave_nothing',
+                               mode='eventlet')
+        self.assertEqual(result['bare eventlet'], result['leaks'])
+
+    def test_threading_mode_threads_that_ran_loops_leave_nothing(self):
+        self.assertEqual({'leaks': {}}, self.scenario(
+            'threads', 'threads_that_ran_loops_leave_nothing',
+            mode='threading'))
+
+    # Defect: a loop runs in the hub of the OS thread that started it;
+    # once that thread has ended the loop can never run again, yet wait()
+    # from another thread waits for ever on its native event.
+    @harness.defect()
+    def test_eventlet_mode_loop_outliving_its_thread_does_not_hang(self):
+        result = self.scenario('threads', 'owner_thread_ended',
+                               mode='eventlet')
+        self.assertEqual('returned None', result['stop'])
+        self.assertRegex(result['wait'], '^(returned|raised RuntimeError)')
+
+    def test_threading_mode_loop_outliving_its_thread(self):
+        self.assertEqual({'stop': 'returned None', 'wait': 'returned True'},
+                         self.scenario('threads', 'owner_thread_ended',
+                                       mode='threading'))
+
+    # Defect: wait() from another OS thread blocks on a native event
+    # (EventletBackend.wait): every other greenthread of the waiting
+    # thread stops until the loop ends -- a whole service, if that is
+    # its main thread.
+    @harness.defect()
+    def test_eventlet_mode_foreign_wait_keeps_this_hub_running(self):
+        result = self.scenario('threads',
+                               'foreign_wait_keeps_this_hub_running',
+                               mode='eventlet')
+        self.assertEqual("returned 'done'", result['wait'])
+        self.assertTrue(result['ticks while waiting'])
+
+    def test_threading_mode_foreign_wait_keeps_other_threads_running(self):
+        result = self.scenario('threads',
+                               'foreign_wait_keeps_this_hub_running',
+                               mode='threading')
+        self.assertEqual("returned 'done'", result['wait'])
+        self.assertTrue(result['ticks while waiting'])
