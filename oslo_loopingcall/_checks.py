@@ -83,7 +83,7 @@ def _as_float(name: str, value: ty.Any) -> float:
         raise ValueError(f'{name} must be a number, got {value!r}')
     except OverflowError:
         # Only ints (and Fractions of them) can be too large for a float.
-        return math.inf if value > 0 else -math.inf
+        return math.inf if ty.cast(int, value) > 0 else -math.inf
 
 
 def retry_count(name: str, value: ty.Any) -> int:

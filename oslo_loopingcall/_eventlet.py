@@ -88,7 +88,8 @@ class Abort:
 
     def clear(self) -> None:
         self._set = False
-        self._seam = None
+        # In a forked child, the parent's loop may have been parked here.
+        self._seam = self._sleeper = self._timer = None
         self.hub = self.tid = self.owner = None
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -272,11 +273,8 @@ class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
 
 def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
              exc: BaseException | None = None) -> None:
-    # ``_thread`` is cleared before ``done`` fires, so that start() works
-    # as soon as wait() returns.
     if loop.done is done:
-        loop._thread = None
-        _registry.discard(loop)
+        _release(loop)
     if done.ready():
         # Disowned in a forked child, where the hub still ran the loop.
         return
@@ -288,6 +286,13 @@ def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
         waiters = done.__dict__.pop('_foreign_waiters', ())
     for native in waiters:
         native.set()
+
+
+def _release(loop: _contract.Loop) -> None:
+    # Before ``done`` fires, so that start() works as soon as wait()
+    # returns.
+    loop._thread = None
+    _registry.discard(loop)
 
 
 def _foreign_waiters(done: event.Event) -> list[ty.Any]:

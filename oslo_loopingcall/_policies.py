@@ -30,6 +30,8 @@ given the loop's), tested on their own.
 
 from __future__ import annotations
 
+import decimal
+import numbers
 import random
 import typing as ty
 
@@ -127,6 +129,22 @@ class FixedIntervalWithTimeout(FixedInterval):
         return idle
 
 
+def _seconds(value: ty.Any) -> ty.Any:
+    """What a dynamic ``f`` returned, as seconds the loop can add up.
+
+    ``True`` is kept as it is (the reference hands it to ``_sleep``, P29);
+    a ``Decimal`` or a ``Fraction`` counts as its value; anything else is
+    a ``TypeError`` that ends the loop, as in the reference.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        return float(value)
+    raise TypeError(
+        f'a dynamic looping call\'s function must return a number of '
+        f'seconds or None, got {value!r}')
+
+
 def _never() -> float:
     raise RuntimeError('the policy was not begun')
 
@@ -147,6 +165,9 @@ class Dynamic:
             if maximum is None:
                 raise RuntimeError(self.missing_message)
             return maximum
+        if type(suggested_delay) is not float and (
+                type(suggested_delay) is not int):
+            suggested_delay = _seconds(suggested_delay)
         if maximum is not None:
             return min(suggested_delay, maximum)
         return suggested_delay

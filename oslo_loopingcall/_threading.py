@@ -18,24 +18,45 @@ Nothing of eventlet is imported here.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import types
 import typing as ty
 
+from oslo_loopingcall import _contract
 from oslo_loopingcall import _naming
 from oslo_loopingcall import _registry
 
-from oslo_loopingcall import _contract
+
+def _native_threading() -> ty.Any:
+    """The threading module of real OS threads.
+
+    In a process eventlet has monkey-patched, ``threading`` makes
+    greenthreads and green locks: loops would not be OS threads, and no
+    real OS thread could stop or wait for them. Its original is used then
+    (without importing anything of eventlet otherwise).
+    """
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None and patcher.is_monkey_patched('thread'):
+        return patcher.original('threading')
+    return threading
+
+
+_threads = _native_threading()
+if ty.TYPE_CHECKING:
+    _Event = threading.Event
+else:
+    _Event = _threads.Event
 
 _yield = getattr(os, 'sched_yield', None) or (lambda: None)
 
 # Serialises start() and the end of a loop, so that two threads cannot
 # both start one loop, and a loop ending never races a restart.
-_lock = threading.Lock()
+_lock = _threads.Lock()
 
 
-class ThreadAbort(threading.Event):
+class ThreadAbort(_Event):
     """The abort flag of a loop in native-thread mode.
 
     A class of its own so that ``SleepFixture`` can make its ``wait`` (the
@@ -54,7 +75,7 @@ class ThreadDone:
     __slots__ = ('_event', '_result', '_exc')
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        self._event: threading.Event = _threads.Event()
         self._result: ty.Any = None
         self._exc: BaseException | None = None
 
@@ -96,7 +117,7 @@ class ThreadingBackend:
     seam_class: type = ThreadAbort
     #: The genuine wait of the abort flag (a plain function, not bound to
     #: this object): while in place, no test has patched the seam.
-    seam_wait = staticmethod(threading.Event.wait)
+    seam_wait = staticmethod(_Event.wait)
     now = staticmethod(time.monotonic)
 
     @property
@@ -110,7 +131,7 @@ class ThreadingBackend:
 
     def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
               done: ty.Any) -> None:
-        thread = threading.Thread(
+        thread = _threads.Thread(
             target=_main, args=(loop, run, done), daemon=True,
             name='loopingcall:' + _naming.callable_name(loop.f))
         # Published before the thread runs: a loop that ends at once must
@@ -119,7 +140,7 @@ class ThreadingBackend:
         loop.done = done
         thread.start()
 
-    current = staticmethod(threading.current_thread)
+    current = staticmethod(_threads.current_thread)
 
     def idle_until(self, loop: _contract.Loop, deadline: float,
                    seconds: float) -> None:
@@ -154,12 +175,12 @@ class ThreadingBackend:
         loop._thread = None
         done = loop.done
         if done is not None and not done.ready():
-            done._event = threading.Event()
+            done._event = _threads.Event()
             done.send_exception(exc=error)
 
 
 #: The longest single wait (threading.TIMEOUT_MAX is the platform's).
-_MAX_WAIT = threading.TIMEOUT_MAX
+_MAX_WAIT = _threads.TIMEOUT_MAX
 
 
 def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
@@ -178,7 +199,7 @@ def _release(loop: _contract.Loop) -> None:
     # Cleared before ``done`` is set, so start() works as soon as wait()
     # returns.
     with _lock:
-        if loop._thread is threading.current_thread():
+        if loop._thread is _threads.current_thread():
             loop._thread = None
             _registry.discard(loop)
 
@@ -187,7 +208,7 @@ def _forked() -> None:
     # A child forked while another thread held the lock inherits it held,
     # with no thread left to release it.
     global _lock
-    _lock = threading.Lock()
+    _lock = _threads.Lock()
 
 
 os.register_at_fork(after_in_child=_forked)

@@ -16,10 +16,10 @@ Threads of loops started under virtual time run one at a time, in the
 order they became ready (started, woken by the clock, stopped), exactly as
 greenthreads do: a thread holds the turn from when it gets it until it
 idles, waits for a loop or ends. The clock jumps to the next due time when
-no loop holds or awaits the turn and the thread that set up virtual time
-(the test, "the driver") waits for a loop or idles in virtual time itself:
-as long as the test runs, time stands still, as it does in eventlet mode
-until the test yields.
+no loop holds or awaits the turn and a thread that is not a loop's (the
+test, or a thread of the test) waits for a loop or idles in virtual time
+itself: as long as the test runs, time stands still, as it does in
+eventlet mode until the test yields.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
                  autojump: bool = True) -> None:
         super().__init__(real, start, autojump)
         self._cond = threading.Condition(self._lock)
-        self._driver = threading.current_thread()
-        self._driver_waiting = 0
+        #: Threads that are not loops' waiting for a loop (or idling).
+        self._waiting = 0
         #: The turn of the loop thread running now, if any.
         self._holder: _Turn | None = None
         self._ready: collections.deque[_Turn] = collections.deque()
@@ -93,14 +93,14 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
             if turn is not None:
                 self._give_up(turn)
             try:
-                self._driver_waits(me, 1)
+                self._others_wait(turn, 1)
                 while not sleeper.woken:
                     self._cond.wait()
                 # Woken in order with the loops: a thread that is not a
                 # loop's only queues for that, and goes on by itself.
                 self._await_turn(own)
             finally:
-                self._driver_waits(me, -1)
+                self._others_wait(turn, -1)
                 if turn is None:
                     self._give_up(own)
 
@@ -121,13 +121,13 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
             elif turn is not None:
                 self._ready.append(turn)
                 self._await_turn(turn)
-            self._driver_waits(me, 1 if waiting else -1)
+            self._others_wait(turn, 1 if waiting else -1)
 
     # -- turns (the condition's lock is held) --------------------------------
 
-    def _driver_waits(self, thread: threading.Thread, delta: int) -> None:
-        if thread is self._driver:
-            self._driver_waiting += delta
+    def _others_wait(self, turn: _Turn | None, delta: int) -> None:
+        if turn is None:
+            self._waiting += delta
             self._may_jump()
 
     def _await_turn(self, turn: _Turn) -> None:
@@ -158,7 +158,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
 
     def _may_jump(self) -> None:
         if (self.autojump and not self._paused and self._holder is None and
-                not self._ready and self._driver_waiting > 0):
+                not self._ready and self._waiting > 0):
             self._jump()
 
 

@@ -19,7 +19,8 @@ The mode is chosen once per process, before the first looping call starts:
 * or :func:`set_backend`, called before the first looping call starts;
 * otherwise, if oslo.service is loaded and its backend was initialised to
   ``threading``, that choice is followed;
-* otherwise ``eventlet``.
+* otherwise ``eventlet``, or ``threading`` where eventlet is not
+  installed.
 
 Changing the mode once a looping call has started raises
 :class:`RuntimeError` rather than leaving loops of two kinds to deadlock
@@ -29,6 +30,7 @@ on each other.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import threading
@@ -43,6 +45,21 @@ BACKENDS = ('eventlet', 'threading')
 
 _MODULES = {'eventlet': 'oslo_loopingcall._eventlet',
             'threading': 'oslo_loopingcall._threading'}
+
+
+def _default() -> str:
+    """The mode when nothing chooses one: eventlet, if it is installed.
+
+    A process without eventlet has nothing else to run loops on. Looked up
+    only when needed: a process that chose native threads never even looks
+    for eventlet.
+    """
+    try:
+        installed = importlib.util.find_spec('eventlet') is not None
+    except (ImportError, ValueError):
+        installed = False
+    return 'eventlet' if installed else 'threading'
+
 
 _lock = threading.Lock()
 _chosen: str | None = None
@@ -112,7 +129,7 @@ def _get() -> ty.Any:
     """
     backend = _override or _backend
     if backend is None:
-        name = _chosen or _oslo_service_choice() or 'eventlet'
+        name = _chosen or _oslo_service_choice() or _default()
         backend = importlib.import_module(_MODULES[name]).BACKEND
     return backend
 

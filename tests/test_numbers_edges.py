@@ -10,24 +10,19 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Numbers at their edges: one rule, checked in both modes.
+"""Numbers at their edges, in real loops of both modes (D22).
 
 Every numeric argument either works identically in both modes (the loop
 runs, idles, and ends at once on stop()) or is rejected by ``start()`` (or
 the RetryDecorator constructor) with a ``TypeError``/``ValueError`` that
 names the parameter. Never an error from inside a running loop because of
-a value ``start()`` accepted.
-
-The cases marked as known defects fail on the current code; each names
-what goes wrong. Not covered here, by choice: ``bool`` (today ``True`` and
-``False`` count as 1 and 0, identically in both modes: accepted) and
-``Decimal`` (not a ``numbers.Real``: rejected by name everywhere).
+a value ``start()`` accepted. tests/test_numbers.py checks the same rule on
+the virtual clock, for every parameter and any real number.
 """
 
 import decimal
 import fractions
 import time
-import unittest
 
 from oslo_loopingcall import loopingcall as lc
 from tests import base
@@ -55,9 +50,10 @@ def _dynamic(value):
 
 class TestNumbers(base.TestCase):
 
-    def outcome(self, make, **kwargs):
+    def outcome(self, label, make, **kwargs):
         """'ok' (works, or rejected by name), or what went wrong."""
-        name = next(iter(kwargs), 'f')
+        # The parameter under test: the one the case's label names.
+        name = next((key for key in kwargs if key in label), 'f')
         timer = make()
         try:
             timer.start(**kwargs)
@@ -79,7 +75,7 @@ class TestNumbers(base.TestCase):
         return 'ok' if result is True else f'wait() returned {result!r}'
 
     def wrong(self, cases):
-        found = {label: self.outcome(make, **kwargs)
+        found = {label: self.outcome(label, make, **kwargs)
                  for label, make, kwargs in cases}
         return {label: what for label, what in found.items() if what != 'ok'}
 
@@ -102,7 +98,6 @@ class TestNumbers(base.TestCase):
     # ``math.isnan(value)``, converts to float: an int beyond the float
     # range raises OverflowError from start() (and the RetryDecorator
     # constructor), naming nothing.
-    @unittest.expectedFailure
     def test_huge_negative_ints_are_rejected_by_name(self):
         cases = [
             ('interval', FIXED, dict(interval=-HUGE)),
@@ -123,7 +118,6 @@ class TestNumbers(base.TestCase):
     # common-case comparison (``0 <= value < math.inf`` compares exactly)
     # and the loop dies later converting it (OverflowError: int too large
     # to convert to float) -- after one run, or before its first.
-    @unittest.expectedFailure
     def test_huge_positive_ints_work_or_are_rejected_by_name(self):
         cases = [
             ('interval', FIXED, dict(interval=HUGE)),
@@ -147,16 +141,9 @@ class TestNumbers(base.TestCase):
             ('f returns inf', _dynamic(INF), {}),
             ('interval, a big Fraction', FIXED, dict(interval=BIG_FRACTION)),
         ]
-        if self.green:
-            self.assertEqual({}, self.wrong(cases))
-        else:
-            # Defect (native threads): the idle time goes straight to
-            # threading.Event.wait(), which raises OverflowError beyond
-            # threading.TIMEOUT_MAX: the loop dies after its first run.
-            # Idles that long must be waited in chunks (still ending at
-            # once on stop()).
-            self.expectFailure('idle beyond TIMEOUT_MAX kills the loop',
-                               self.assertEqual, {}, self.wrong(cases))
+        # Native threads wait in pieces of at most threading.TIMEOUT_MAX,
+        # each ended at once by stop().
+        self.assertEqual({}, self.wrong(cases))
 
     def test_fraction_delays(self):
         cases = [
@@ -166,21 +153,13 @@ class TestNumbers(base.TestCase):
             ('starting_interval', BACKOFF,
              dict(BACKOFF_OK, starting_interval=FRACTION)),
         ]
-        if self.green:
-            self.assertEqual({}, self.wrong(cases))
-        else:
-            # Defect (native threads): an initial delay that is a Fraction
-            # reaches threading.Event.wait() as is, which raises TypeError
-            # ('Fraction' object cannot be interpreted as an integer).
-            self.expectFailure('a Fraction initial delay kills the loop',
-                               self.assertEqual, {}, self.wrong(cases))
+        self.assertEqual({}, self.wrong(cases))
 
     # Defect (both modes): a DynamicLoopingCall whose f returns a Decimal
     # dies inside the loop (TypeError: unsupported operand type(s) for +:
     # 'float' and 'decimal.Decimal'), an error that names neither the
     # function nor the value. Proposed: convert (float()) what f returns,
     # or end the loop with a TypeError naming f's return value.
-    @unittest.expectedFailure
     def test_decimal_returned_by_f(self):
         self.assertEqual({}, self.wrong([
             ('f returns a Decimal', _dynamic(decimal.Decimal('0.01')), {})]))

@@ -47,7 +47,6 @@ class TestAsyncioHub(harness.EnvTestCase):
     # Defect: as with the default hub, the wake-up handler's green
     # os.read raises inside the hub once monkey patching is on, and
     # cross-thread stops are lost (see test_monkey_patched).
-    @harness.defect()
     def test_stop_and_wait_from_os_threads_monkey_patched(self):
         self.assertEqual(green.CROSS_EXPECTED, self.run_on_asyncio(
             'green', 'cross_thread', monkey_patch=True, args={'via': 'os'}))

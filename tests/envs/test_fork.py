@@ -47,15 +47,12 @@ class TestChildrenWhileLoopsChurn(testscenarios.WithScenarios,
         self.assertEqual(EXERCISE, result['parent after'])
         return [json.loads(c) for c in result['children']]
 
-    @harness.racy_until_fixed(_START_LOCK)
     def test_os_fork(self):
         self.assertEqual([EXERCISE], self.churn(via='fork'))
 
-    @harness.racy_until_fixed(_START_LOCK)
     def test_multiprocessing_fork_context(self):
         self.assertEqual([EXERCISE], self.churn(via='multiprocessing'))
 
-    @harness.racy_until_fixed(_START_LOCK)
     def test_os_fork_like_process_launcher(self):
         # ProcessLauncher's child: tpool.killall() and a new hub.
         self.assertEqual([EXERCISE], self.churn(via='fork', launcher=True))
@@ -79,15 +76,12 @@ class TestForkedInsideStart(harness.EnvTestCase):
         self.assertEqual("returned 'x'", result['parent starter'])
         self.assertEqual(EXERCISE, result['child'])
 
-    @harness.defect()
     def test_eventlet_mode_like_process_launcher(self):
         self.forked_inside_start('eventlet', launcher=True)
 
-    @harness.defect()
     def test_threading_mode_os_fork(self):
         self.forked_inside_start('threading', via='fork')
 
-    @harness.defect()
     def test_threading_mode_multiprocessing_fork_context(self):
         self.forked_inside_start('threading', via='multiprocessing')
 
@@ -120,18 +114,15 @@ class TestInheritedLoop(harness.EnvTestCase):
     # Defect: a plain fork keeps the hub and its greenthreads: the parent's
     # loop goes on running f in the child too, and wait() from an OS
     # thread of the child waits for ever.
-    @harness.defect()
     def test_eventlet_mode_os_fork(self):
         self.assertDefined('eventlet')
 
     # Defect: with a new hub (ProcessLauncher) the loop never runs again,
     # yet wait() waits for it for ever and start() says it is running.
-    @harness.defect()
     def test_eventlet_mode_like_process_launcher(self):
         self.assertDefined('eventlet', launcher=True)
 
     # Defect: the loop's thread does not exist in the child; wait() waits
     # for ever and start() says it is running (``_thread`` is set).
-    @harness.defect()
     def test_threading_mode_os_fork(self):
         self.assertDefined('threading')

@@ -46,13 +46,11 @@ class TestOtherOsThreads(harness.EnvTestCase):
     # the pipe empty tries to trampoline inside the hub and raises; eventlet
     # then removes the descriptor, so this stop and every later one from
     # another OS thread is lost (each loop sleeps its 30 s interval).
-    @harness.defect()
     def test_eventlet_mode_stop_and_wait_from_original_threads(self):
         self.assertEqual(green.CROSS_EXPECTED,
                          self.cross_thread('eventlet', 'os'))
 
     # Defect: the same lost wake-up, from tpool's worker threads.
-    @harness.defect()
     def test_eventlet_mode_stop_and_wait_from_tpool(self):
         self.assertEqual(green.CROSS_EXPECTED,
                          self.cross_thread('eventlet', 'tpool'))
@@ -61,7 +59,6 @@ class TestOtherOsThreads(harness.EnvTestCase):
     # threads, events and locks from the patched threading module: its
     # "threads" are greenthreads of the main hub and its events green, so
     # neither stop() nor wait() from a real OS thread ever reaches them.
-    @harness.defect()
     def test_threading_mode_stop_and_wait_from_original_threads(self):
         self.assertEqual(green.CROSS_EXPECTED,
                          self.cross_thread('threading', 'os'))

@@ -46,7 +46,6 @@ class TestWithoutEventlet(harness.EnvTestCase):
     # 'eventlet'". Proposed: without eventlet installed the default is
     # native threads; failing that, an error that says how to choose
     # (OSLO_LOOPINGCALL_BACKEND or set_backend()).
-    @harness.defect()
     def test_no_mode_chosen(self):
         result = self.scenario('noeventlet', 'default_mode', mode='',
                                block_eventlet=True)

@@ -68,7 +68,6 @@ class TestRaces(harness.EnvTestCase):
     # between waits green on an event of another thread's hub, and the
     # send cannot switch to it ("Cannot switch to a different thread"):
     # it waits for ever.
-    @harness.defect()
     def test_eventlet_mode_wait_arriving_as_the_loop_ends(self):
         self.assertEqual(self.WAIT_RACE, self.scenario(
             'threads', 'wait_racing_the_end', mode='eventlet'))
@@ -109,7 +108,6 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
     # started a loop. (eventlet itself keeps each such thread's epoll
     # descriptor too: the scenario measures that with bare eventlet, and
     # only what exceeds it is ours.)
-    @harness.defect()
     def test_eventlet_mode_threads_that_ran_loops_leave_nothing(self):
         result = self.scenario('threads',
                                'threads_that_ran_loops_leave_nothing',
@@ -124,7 +122,6 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
     # Defect: a loop runs in the hub of the OS thread that started it;
     # once that thread has ended the loop can never run again, yet wait()
     # from another thread waits for ever on its native event.
-    @harness.defect()
     def test_eventlet_mode_loop_outliving_its_thread_does_not_hang(self):
         result = self.scenario('threads', 'owner_thread_ended',
                                mode='eventlet')
@@ -140,7 +137,6 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
     # (EventletBackend.wait): every other greenthread of the waiting
     # thread stops until the loop ends -- a whole service, if that is
     # its main thread.
-    @harness.defect()
     def test_eventlet_mode_foreign_wait_keeps_this_hub_running(self):
         result = self.scenario('threads',
                                'foreign_wait_keeps_this_hub_running',

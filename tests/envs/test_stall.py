@@ -33,7 +33,6 @@ class TestStall(testscenarios.WithScenarios, harness.EnvTestCase):
     # the run after the stall is followed by a second one back to back
     # (gaps 0.5, 0.0, 0.2 instead of 0.5, 0.2, 0.2). Restarting the
     # schedule from the late run (``wake = ended + idle``) ends the burst.
-    @harness.defect()
     def test_no_burst_after_a_stall(self):
         result = self.scenario('stall', 'schedule_after_a_stall',
                                args={'interval': 0.2, 'block': 0.5})

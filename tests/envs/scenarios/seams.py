@@ -36,7 +36,7 @@ class SeamMissing(AttributeError):
 
 #: Every private name patched here, per mode: (module, attribute path).
 PATCHED = {
-    'eventlet': [('oslo_loopingcall._eventlet', '_LoopThread._release'),
+    'eventlet': [('oslo_loopingcall._eventlet', '_release'),
                  ('oslo_loopingcall._eventlet', 'EventletBackend.spawn')],
     'threading': [('oslo_loopingcall._threading', '_release'),
                   ('oslo_loopingcall._threading', 'ThreadingBackend.spawn')],
@@ -91,25 +91,15 @@ def widen_end_of_loop(delay, reached, only=None):
     has not fired yet. ``only``: pause only a loop whose ``f`` is this.
     """
     module = _module(backend.get_backend())
-    if backend.get_backend() == 'eventlet':
-        def make(original):
-            def _release(self):
-                loop = original(self)
-                if only is None or getattr(loop, 'f', None) is only:
-                    reached.set()
-                    native_sleep(delay)
-                return loop
-            return _release
-        _wrap(module._LoopThread, '_release', make)
-    else:
-        def make(original):
-            def _release(loop):
-                original(loop)
-                if only is None or loop.f is only:
-                    reached.set()
-                    native_sleep(delay)
-            return _release
-        _wrap(module, '_release', make)
+
+    def make(original):
+        def _release(loop):
+            original(loop)
+            if only is None or loop.f is only:
+                reached.set()
+                native_sleep(delay)
+        return _release
+    _wrap(module, '_release', make)
 
 
 def widen_start(delay, reached, armed):
@@ -122,10 +112,10 @@ def widen_start(delay, reached, armed):
            else module.ThreadingBackend)
 
     def make(original):
-        def spawn(self, loop, args):
+        def spawn(self, loop, *args):
             if armed():
                 reached.set()
                 native_sleep(delay)
-            return original(self, loop, args)
+            return original(self, loop, *args)
         return spawn
     _wrap(cls, 'spawn', make)
