@@ -20,6 +20,7 @@ primitives that monkey patching leaves alone.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import typing as ty
@@ -37,11 +38,11 @@ from oslo_loopingcall import _contract
 from oslo_loopingcall import _registry
 
 # Native primitives even under monkey patching: they coordinate OS threads
-# that each run their own hub.
-_native = patcher.original('threading')
-_NativeEvent = _native.Event
-_NativeLock = _native.Lock
-_get_ident = _native.get_ident
+# that each run their own hub. From _thread, not threading: importing the
+# original threading module from a thread that is not the main one would
+# break that thread's shutdown.
+_thread = patcher.original('_thread')
+_NativeLock = _thread.allocate_lock
 
 # Protects the hand-over between a loop finishing and waiters in other OS
 # threads registering (see EventletBackend.wait()).
@@ -62,19 +63,17 @@ class Abort:
     made only then, which stop() sets too.
     """
 
-    __slots__ = ('_set', '_sleeper', '_timer', '_seam', 'hub', 'tid',
-                 'owner')
+    __slots__ = ('_set', '_sleeper', '_timer', '_seam', 'hub', 'owner')
 
     def __init__(self) -> None:
         self._set = False
         self._sleeper: ty.Any = None
         self._timer: ty.Any = None
         self._seam: eventletutils.EventletEvent | None = None
-        #: The hub, OS thread and greenthread of the loop while it runs in
-        #: a greenthread of its own (None for RetryDecorator's loops,
-        #: which run in the caller's).
+        #: The hub (of the OS thread that started it) and greenthread of
+        #: the loop while it runs in a greenthread of its own (None for
+        #: RetryDecorator's loops, which run in the caller's).
         self.hub: ty.Any = None
-        self.tid: int | None = None
         self.owner: ty.Any = None
 
     def is_set(self) -> bool:
@@ -90,7 +89,7 @@ class Abort:
         self._set = False
         # In a forked child, the parent's loop may have been parked here.
         self._seam = self._sleeper = self._timer = None
-        self.hub = self.tid = self.owner = None
+        self.hub = self.owner = None
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait through ``EventletEvent.wait`` (the reference's seam)."""
@@ -158,10 +157,9 @@ class EventletBackend:
         hub = _get_hub()
         abort = loop._abort
         abort.hub = hub
-        abort.tid = _get_ident()
         # Made now, in the hub's own thread: a stop() from another OS
         # thread can only write to it.
-        _waker.of(hub)
+        _own_waker(hub)
         thread = _LoopThread(hub, loop, done)
         # What eventlet.spawn() does, with our GreenThread.
         hub.schedule_call_global(0, thread.switch, run, (), _NO_KWARGS)
@@ -198,7 +196,7 @@ class EventletBackend:
         if abort._set:
             return
         abort._set = True
-        if abort.tid is None or abort.tid == _get_ident():
+        if abort.hub is None or abort.hub is _own_hub():
             abort._wake()
         else:
             # The wake-up must happen in the loop's own hub.
@@ -206,20 +204,33 @@ class EventletBackend:
 
     def wait(self, loop: _contract.Loop) -> ty.Any:
         done = loop.done
-        tid = loop._abort.tid
-        if done is None or done.ready() or tid is None or (
-                tid == _get_ident()):
+        abort = loop._abort
+        # The hub tells the loop's OS thread: a thread identifier may be
+        # reused once its thread has ended.
+        if done is None or done.ready() or abort.hub is None or (
+                abort.hub is _own_hub()):
             return done.wait()
         # Another OS thread cannot wait on the loop's eventlet event (the
-        # hub would try to switch into this thread): it waits on a native
-        # event that the loop sets when it ends.
-        native = _NativeEvent()
+        # hub would try to switch into this thread). A thread with a hub
+        # of its own waits green, on an event of its hub that the loop's
+        # end sets through that hub's waker, so that its greenthreads go
+        # on meanwhile; any other waits on a native event.
+        own = _own_hub()
+        waiter = _GreenWaiter(own) if own is not None else _NativeEvent()
+        owner = _waker.existing(abort.hub)
         with _foreign_lock:
-            registered = not done.ready()
+            if done.ready():
+                return done.wait()
+            registered = owner is None or not owner.closed
             if registered:
-                _foreign_waiters(done).append(native)
+                _foreign_waiters(done).append(waiter)
         if registered:
-            native.wait()
+            waiter.wait()
+        if not done.ready():
+            raise RuntimeError(
+                f'the OS thread that started {loop!r} has ended: the '
+                f'loop can never run again (a loop runs in the eventlet '
+                f'hub of the OS thread that starts it)')
         return done.wait()
 
     def disown(self, loop: _contract.Loop, error: BaseException) -> None:
@@ -293,6 +304,77 @@ def _release(loop: _contract.Loop) -> None:
     # returns.
     loop._thread = None
     _registry.discard(loop)
+
+
+class _NativeEvent:
+    """A one-shot event of real OS threads: a lock held until set."""
+
+    __slots__ = ('_lock',)
+
+    def __init__(self) -> None:
+        self._lock = _NativeLock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        self._lock.release()
+
+    def wait(self) -> None:
+        with self._lock:
+            pass
+
+
+class _GreenWaiter:
+    """An event in the hub of the waiting OS thread, set from another."""
+
+    __slots__ = ('_event', '_waker')
+
+    def __init__(self, hub: ty.Any) -> None:
+        self._event = event.Event()
+        self._waker = _own_waker(hub)
+
+    def set(self) -> None:
+        green = self._event
+
+        def send() -> None:
+            if not green.ready():
+                green.send(True)
+
+        self._waker.call(send)
+
+    def wait(self) -> None:
+        self._event.wait()
+
+
+def _own_hub() -> ty.Any:
+    """This OS thread's hub, None if it has none (without making one).
+
+    The one use of ``eventlet.hubs._threadlocal``: ``hubs.get_hub()``
+    would make a hub for a thread that has none.
+    """
+    return getattr(hubs._threadlocal, 'hub', None)
+
+
+def _own_waker(hub: ty.Any) -> _waker.Waker:
+    """The waker of ``hub``, this OS thread's."""
+    return _waker.of(hub, functools.partial(_thread_ended, hub))
+
+
+def _thread_ended(hub: ty.Any) -> None:
+    """An OS thread whose hub ran loops has ended.
+
+    Its loops can never run again: their waiters in other threads are
+    woken (and raise), and later ones raise at once (see
+    EventletBackend.wait()).
+    """
+    with _foreign_lock:
+        for loop in _registry.running():
+            abort = loop._abort
+            if abort.hub is hub:
+                waker = _waker.existing(hub)
+                if waker is not None:
+                    waker.close()
+                for waiter in vars(loop.done).pop('_foreign_waiters', ()):
+                    waiter.set()
 
 
 def _foreign_waiters(done: event.Event) -> list[ty.Any]:

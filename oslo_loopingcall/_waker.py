@@ -28,6 +28,7 @@ import typing as ty
 from eventlet import patcher
 
 _os = patcher.original('os')
+_thread = patcher.original('_thread')
 
 # The process wakers were made in: a forked child makes its own (its pipe
 # would be shared with the parent's hub).
@@ -51,6 +52,11 @@ class Waker:
 
     def __init__(self, hub: ty.Any) -> None:
         self.pid = _pid
+        #: Whether the hub's OS thread has ended (the pipe is closed then).
+        self.closed = False
+        # Serialises writes with close(): a closed descriptor's number may
+        # be reused by anything, which a late write would then corrupt.
+        self._lock = _thread.allocate_lock()
         self._calls: collections.deque[ty.Callable[[], None]] = (
             collections.deque())
         self._read, self._write = _os.pipe()
@@ -61,10 +67,24 @@ class Waker:
     def call(self, fn: ty.Callable[[], None]) -> None:
         """Have the hub call ``fn()`` soon, in its own thread."""
         self._calls.append(fn)
-        try:
-            _os.write(self._write, b'x')
-        except BlockingIOError:
-            pass  # the pipe is full: the hub has a wake-up pending anyway
+        with self._lock:
+            if self.closed:
+                return  # the hub's thread has ended: nothing runs there
+            try:
+                _os.write(self._write, b'x')
+            except BlockingIOError:
+                pass  # the pipe is full: a wake-up is pending anyway
+
+    def close(self) -> None:
+        """Close the pipe: the hub's OS thread has ended."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            _os.close(self._read)
+            _os.close(self._write)
 
     def _drain(self, fileno: int) -> None:
         try:
@@ -80,10 +100,54 @@ def _ignore(*args: ty.Any) -> None:
     pass
 
 
-def of(hub: ty.Any) -> Waker:
-    """The waker of ``hub``, made on first use (in the hub's thread)."""
+class _ThreadEnd:
+    """What happens when the OS thread of a hub with a waker ends.
+
+    Kept in a native thread-local, which CPython drops when its thread
+    ends: the pipe is closed (two descriptors per thread that ever ran
+    loops would leak otherwise) and ``on_end()`` runs.
+    """
+
+    __slots__ = ('waker', 'on_end')
+
+    def __init__(self, waker: Waker, on_end: ty.Callable[[], None]) -> None:
+        self.waker = waker
+        self.on_end = on_end
+
+    def __del__(self) -> None:
+        waker = self.waker
+        if waker.pid != _os.getpid():
+            # The copy of another thread's, dropped in a forked child
+            # before anything else runs there: its locks may have been
+            # copied held, and its loops are the parent's.
+            waker._close()
+            return
+        self.on_end()   # which may close the waker itself
+        waker.close()
+
+
+# The C thread-local, not threading.local: importing the original
+# threading module from a thread that is not the main one breaks that
+# thread's shutdown (see eventlet.patcher.original).
+_threads_end = _thread._local()
+
+
+def of(hub: ty.Any, on_thread_end: ty.Callable[[], None] | None = None
+       ) -> Waker:
+    """The waker of ``hub``, made on first use (in the hub's thread).
+
+    ``on_thread_end`` is called when the hub's OS thread ends, if this call
+    makes the waker.
+    """
     waker: Waker | None = getattr(hub, _ATTRIBUTE, None)
     if waker is None or waker.pid != _pid:
         waker = Waker(hub)
         setattr(hub, _ATTRIBUTE, waker)
+        _threads_end.end = _ThreadEnd(waker, on_thread_end or _ignore)
     return waker
+
+
+def existing(hub: ty.Any) -> Waker | None:
+    """The waker of ``hub`` if it has one (in this process)."""
+    waker: Waker | None = getattr(hub, _ATTRIBUTE, None)
+    return waker if waker is not None and waker.pid == _pid else None

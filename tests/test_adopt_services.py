@@ -231,6 +231,6 @@ class TestDocExamples(testscenarios.WithScenarios, testtools.TestCase):
                             f'{self.oslo_backend}_service.py')
         proc, lines = run_service(self, [path], 2,
                                   lambda line: line == 'beat\n')
-        # With native threads the first beat may print amid this line.
+        # One write: with native threads a beat may come before or after.
         self.assertIn('timer: oslo_loopingcall.loopingcall', ''.join(lines))
         self.assertEqual(0, proc.returncode, proc.stderr.read())

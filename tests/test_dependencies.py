@@ -77,6 +77,12 @@ class TestEventletInternals(testtools.TestCase):
         timer.cancel()
         self.assertTrue(timer.called)
 
+    def test_a_threads_hub_is_found_without_making_one(self):
+        # _eventlet._own_hub() tells whether this OS thread has a hub:
+        # hubs.get_hub() would make one.
+        hub = hubs.get_hub()
+        self.assertIs(hub, hubs._threadlocal.hub)
+
     def test_original_os_is_not_green_under_monkey_patching(self):
         # _waker reads and writes its pipe inside the hub with the os
         # functions monkey patching leaves alone.

@@ -18,7 +18,7 @@ class Heartbeat(service.Service):
     def start(self):
         super().start()
         timer = self.tg.add_timer(0.5, self.beat)
-        print('timer:', type(timer).__module__, flush=True)
+        print(f'timer: {type(timer).__module__}', flush=True)
 
     def beat(self):
         print('beat', flush=True)
