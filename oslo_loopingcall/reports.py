@@ -25,6 +25,8 @@ import logging
 import time
 import typing as ty
 
+from oslo_log import log as oslo_logging
+
 from oslo_loopingcall import _naming
 from oslo_loopingcall import _registry
 
@@ -34,7 +36,8 @@ if ty.TYPE_CHECKING:
 __all__ = ['LoopingCallsReportGenerator', 'TITLE', 'log_statistics',
            'register', 'running_loops']
 
-LOG = logging.getLogger(__name__)
+# oslo.log names it oslo.loopingcall.reports, as the library's other logs.
+LOG = oslo_logging.getLogger(__name__)
 
 #: The title of the report section.
 TITLE = 'Looping calls'
@@ -72,7 +75,7 @@ def log_statistics(logger: ty.Any = None, level: int = logging.INFO
     A first record says how many there are.
 
     :param logger: the logger to use (a :class:`logging.Logger` or an
-        oslo.log adapter); by default ``oslo_loopingcall.reports``.
+        oslo.log adapter); by default ``oslo.loopingcall.reports``.
     :param level: the level of the records.
     """
     logger = LOG if logger is None else logger
@@ -160,8 +163,9 @@ def _block(info: dict[str, ty.Any]) -> list[str]:
     lines = [
         f'{info["kind"]} {info["function"]!r}',
         f'    {_now(info)}',
-        f'    {_counts(info)}; last idle {_s(info["last_idle_seconds"])}',
+        f'    {_counts(info)}',
         f'    run time: {_run_times(info)}',
+        f'    last idle {_s(info["last_idle_seconds"])}',
         f'    started {_clock(info["started_at_wall"])}{ago}',
     ]
     if info['where']:

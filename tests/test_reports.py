@@ -48,15 +48,17 @@ SECTION = '''\
 
 DynamicLoopingCall 'tests.test_reports.Service.next_event'
     sleeping, next run in 3.000 s (at 08:00:03 UTC)
-    0 runs, 0 failures, 0 overruns; last idle 0 s
+    0 runs, 0 failures, 0 overruns
     run time: last 0 s, mean 0 s, max 0 s
+    last idle 0 s
     started 2027-01-15 07:59:58 UTC (2.000 s ago)
     in {dynamic}
 
 FixedIntervalLoopingCall 'tests.test_reports.Service.report_state'
     sleeping, every 10 s, next run in 8.000 s (at 08:00:08 UTC)
-    1 run, 0 failures, 0 overruns; last idle 9.500 s
+    1 run, 0 failures, 0 overruns
     run time: last 500.0 ms, mean 500.0 ms, max 500.0 ms
+    last idle 9.500 s
     started 2027-01-15 07:59:58 UTC (2.000 s ago)
     in {fixed}
 
@@ -208,9 +210,31 @@ class TestGuruMeditationSection(ReportTestCase):
         self.assertEqual('[]\n', out.stdout)
 
 
+class TestSampleOfTheDocs(base.TestCase):
+
+    def test_a_process_running_each_kind_of_loop(self):
+        path = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))), 'doc', 'source', 'user', 'examples',
+            'observed_service.py')
+        env = dict(os.environ, OSLO_LOOPINGCALL_BACKEND=self.backend_name)
+        out = subprocess.run([sys.executable, path], check=True,
+                             capture_output=True, text=True, timeout=60,
+                             env=env).stdout
+        self.assertTrue(out.startswith(HEADER), out)
+        kinds = [line.split()[0] for line in out.splitlines()
+                 if line.endswith("'") and not line.startswith(' ')]
+        self.assertEqual(['FixedIntervalLoopingCall',
+                          'FixedIntervalWithTimeoutLoopingCall',
+                          'DynamicLoopingCall', 'BackOffLoopingCall'], kinds)
+        where = 'in a greenthread' if self.green else 'in thread #'
+        self.assertEqual(4, out.count(f'    {where}'))
+        self.assertIn('    116 runs, 29 failures, 0 overruns\n', out)
+        self.assertLessEqual(max(len(line) for line in out.splitlines()), 72)
+
+
 class TestLogStatistics(ReportTestCase):
 
-    def logged(self, level=logging.INFO, name='oslo_loopingcall.reports'):
+    def logged(self, level=logging.INFO, name='oslo.loopingcall.reports'):
         prefix = f'{logging.getLevelName(level)} {name} '
         return [line[len(prefix):] for line in self.log.output.splitlines()
                 if line.startswith(prefix)]
