@@ -257,3 +257,13 @@ class TestLogStatistics(ReportTestCase):
     def test_no_loops(self):
         oslo_loopingcall.log_statistics()
         self.assertEqual(['0 looping calls running'], self.logged())
+
+    def test_nothing_below_the_loggers_level(self):
+        self.start_service_loops()
+        logger = logging.getLogger('my.quiet.service')
+        logger.setLevel(logging.WARNING)
+        self.addCleanup(logger.setLevel, logging.NOTSET)
+        with mock.patch.object(reports, '_describe') as describe:
+            oslo_loopingcall.log_statistics(logger)
+        self.assertEqual([], self.logged(name='my.quiet.service'))
+        describe.assert_not_called()
