@@ -27,6 +27,9 @@ from oslo_loopingcall.loopingcall import LoopingCallBase
 from oslo_loopingcall.loopingcall import LoopingCallDone
 from oslo_loopingcall.loopingcall import LoopingCallTimeOut
 from oslo_loopingcall.loopingcall import RetryDecorator
+from oslo_loopingcall import reports
+from oslo_loopingcall.reports import log_statistics
+from oslo_loopingcall.reports import running_loops
 
 __all__ = [
     'BackOffLoopingCall',
@@ -38,5 +41,8 @@ __all__ = [
     'LoopingCallTimeOut',
     'RetryDecorator',
     'adopt',
+    'log_statistics',
     'loopingcall',
+    'reports',
+    'running_loops',
 ]

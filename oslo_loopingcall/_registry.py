@@ -45,7 +45,11 @@ def discard(loop: ty.Any) -> None:
 
 
 def running() -> list[ty.Any]:
-    """The looping calls started and not yet ended, in no order."""
+    """The looping calls started and not yet ended, in the order started.
+
+    No lock: a Guru Meditation Report lists them from a signal handler,
+    which may interrupt the very thread that holds one.
+    """
     return [loop for loop in list(_loops.values())
             if loop._thread is not None]
 

@@ -23,6 +23,7 @@ eventlet drop the descriptor for good.
 from __future__ import annotations
 
 import collections
+import sys
 import typing as ty
 
 from eventlet import patcher
@@ -114,7 +115,13 @@ class _ThreadEnd:
         self.waker = waker
         self.on_end = on_end
 
-    def __del__(self) -> None:
+    def __del__(self, _finalizing: ty.Callable[[], bool] = sys.is_finalizing
+                ) -> None:
+        # (Bound as a default: at interpreter exit the module's globals may
+        # be gone already.)
+        if _finalizing():
+            # Interpreter exit: the process's descriptors go with it.
+            return
         waker = self.waker
         if waker.pid != _os.getpid():
             # The copy of another thread's, dropped in a forked child

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import functools
 import random
+import time
+import types
 import typing as ty
 
 from oslo_log import log as logging
@@ -136,6 +138,37 @@ class LoopingCallBase:
     def _running(self) -> bool:
         return not self._abort.is_set()
 
+    @property
+    def statistics(self) -> types.MappingProxyType[str, ty.Any]:
+        """What the loop did so far: a read-only snapshot (a new mapping).
+
+        Cheap, and safe to take from any thread at any time; it keeps its
+        values after the loop ends, and starts afresh at the next
+        ``start()``. Times are seconds on the loop's clock (the monotonic
+        clock, or the virtual one under
+        :class:`~oslo_loopingcall.fixture.VirtualTimeFixture`); the
+        ``*_wall`` keys give the same instants as ``time.time()`` values.
+        :doc:`/user/observing` lists the keys.
+        """
+        now, wall = self._backend.now(), time.time()
+        return self._stats.snapshot(now, wall, self._abort.is_set())
+
+    def __repr__(self) -> str:
+        stats = self._stats
+        state = stats.current_state(self._abort.is_set())
+        f = self.f
+        parts = [type(self).__name__,
+                 repr(_callable_name(f)) if f is not None else 'f=None',
+                 state]
+        interval = _loopstats.interval_of(stats.policy)
+        due = stats.next_run_at
+        if interval is not None:
+            parts.append(f'interval={_seconds(interval)}')
+        elif due is not None and state == _SLEEPING:
+            parts.append(
+                f'next_run_in={_seconds(due - self._backend.now())}')
+        return f'<{" ".join(parts)}>'
+
     def stop(self) -> None:
         """Ask the loop to stop; an idle loop wakes up at once.
 
@@ -196,16 +229,20 @@ class LoopingCallBase:
             _checks.callable_f(self.f)
             initial_delay = _checks.seconds(
                 'initial_delay', initial_delay, allow_none=True)
-            self._prepare(backend, idle_for)
+            stats = self._prepare(backend, idle_for, initial_delay)
+            stats.done = done = backend.new_done()
             _registry.add(self)
+            # Under a name that says which loop it runs, for stack dumps.
             # SPEED: a bound method, not a functools.partial: a partial is
             # called through C, and an idle greenthread would keep that C
             # frame too (about 0.7 KB a loop).
             self._run_args = (idle_for, initial_delay, stop_on_exception)
-            backend.spawn(self, self._run_spawned, backend.new_done())
+            run = _naming.labelled(_RUN_SPAWNED, self.f)
+            backend.spawn(self, types.MethodType(run, self), done)
             return self.done
 
-    def _prepare(self, backend: ty.Any, idle_for: ty.Any) -> None:
+    def _prepare(self, backend: ty.Any, idle_for: ty.Any,
+                 initial_delay: float | None = None) -> _loopstats.LoopStats:
         # A loop built before the mode was chosen (or before a test fixture
         # put virtual time in front of it) gets the right kind of abort
         # flag when it starts.
@@ -214,10 +251,15 @@ class LoopingCallBase:
             self._abort = backend.new_abort()
         else:
             self._abort.clear()
-        self._stats = stats = _loopstats.LoopStats(backend.now())
+        now = backend.now()
+        stats = _loopstats.LoopStats(now, idle_for)
+        # Waiting for its first run from now on.
+        stats.state, stats.next_run_at = _SLEEPING, now + (initial_delay or 0)
+        self._stats = stats
         begin = getattr(idle_for, 'begin', None)
         if begin is not None:
             begin(backend.now, stats)
+        return stats
 
     def _run_inline(self, idle_for: IdleFor,
                     stop_on_exception: bool = True) -> ty.Any:
@@ -279,9 +321,9 @@ class LoopingCallBase:
             backend.seam_wait
         base_sleep, base_elapsed = self._unpatched_seams()
         trace = LOG.logger.isEnabledFor
-        due = now()
+        due = now() + (initial_delay or 0)
+        stats.next_run_at = due
         if initial_delay:
-            due += initial_delay
             self._idle(due, initial_delay)
         while not abort.is_set():
             started = now()
@@ -292,11 +334,25 @@ class LoopingCallBase:
                 result, ok = f(*self.args, **self.kw), True
             except Exception as exc:
                 if stop_on_exception or isinstance(exc, _DONE_TYPES):
+                    # The last run: counted on the clock alone, since
+                    # the reference never measures it through _elapsed.
+                    stats.ran(now() - started)
                     raise
                 self._log_failure(f, stats)
                 ok = False
+            except BaseException:
+                stats.ran(now() - started)
+                raise
             ended = now()
             elapsed = ended - started if timed else self._measured(watch)
+            # Statistics, stored inline (SPEED: a method call per run would
+            # cost more than the stores themselves). Before the stop check:
+            # a run that a stop() interrupted still ran.
+            stats.runs += 1
+            stats.total_run_seconds += elapsed
+            stats.last_run_seconds = elapsed
+            if elapsed > stats.max_run_seconds:
+                stats.max_run_seconds = elapsed
             if abort.is_set():
                 return
             idle = idle_for(result, elapsed) if ok else _failure_idle(
@@ -305,13 +361,6 @@ class LoopingCallBase:
             late = started - due
             if 0 < late < catch_up:
                 deadline = max(deadline - late, ended)
-            # Statistics, stored inline (SPEED: a method call per run would
-            # cost more than the stores themselves).
-            stats.runs += 1
-            stats.total_run_seconds += elapsed
-            stats.last_run_seconds = elapsed
-            if elapsed > stats.max_run_seconds:
-                stats.max_run_seconds = elapsed
             stats.last_idle_seconds = deadline - ended
             stats.next_run_at, stats.state = deadline, _SLEEPING
             if trace(_TRACE):
@@ -365,6 +414,12 @@ class LoopingCallBase:
 
 _BASE_SLEEP = LoopingCallBase._sleep
 _BASE_ELAPSED = LoopingCallBase._elapsed
+_RUN_SPAWNED = LoopingCallBase._run_spawned
+
+
+def _seconds(value: float) -> str:
+    """Seconds as repr() shows them: to the millisecond, no zeros after."""
+    return f'{round(value, 3):g}'
 
 
 def _failure_idle(idle_for: ty.Any, elapsed: float) -> ty.Any:
@@ -561,7 +616,8 @@ class RetryDecorator:
 
     Each call has its own retry budget and sleep progression, and runs the
     function in the calling greenthread (or thread). ``_retry_count`` and
-    ``_sleep_time`` report the most recent call.
+    ``_sleep_time`` report the most recent call, as :attr:`statistics`
+    does.
     """
 
     def __init__(self, max_retry_count: float = -1,
@@ -606,8 +662,32 @@ class RetryDecorator:
         self._max_sleep_time: float | None = max_sleep_time
         self._exceptions: type[BaseException] | tuple[
             type[BaseException], ...] = exceptions
-        self._retry_count: int = 0
-        self._sleep_time: float = 0
+        self._last: _loopstats.RetryStats = _NO_CALL
+
+    @property
+    def statistics(self) -> ty.Mapping[str, ty.Any]:
+        """The statistics of the most recent call, a read-only mapping.
+
+        ``attempts`` (calls of the function so far), ``slept_seconds``
+        (the sleeps between them, as asked for) and
+        ``last_exception_type`` (the class of the last exception the
+        function raised; None if none). Each call has its own mapping,
+        which it updates as it goes; the decorated function's own
+        ``statistics`` attribute is the same mapping for the calls of that
+        function. Before any call, ``attempts`` is 0. With concurrent
+        calls, "most recent" is the last call to start or, after a first
+        failed attempt, to be retried.
+        """
+        return self._last
+
+    @property
+    def _retry_count(self) -> int:
+        # oslo.service's attributes, kept for its tests (P40).
+        return self._last.retry_count
+
+    @property
+    def _sleep_time(self) -> float:
+        return self._last.sleep_time
 
     def __call__(self, f: _F) -> _F:
         func_name = _callable_name(f)
@@ -616,16 +696,18 @@ class RetryDecorator:
         def func(*args: ty.Any, **kwargs: ty.Any) -> ty.Any:
             if LOG.logger.isEnabledFor(_DEBUG):
                 LOG.debug("Waiting for function %s to return.", func_name)
-            self._retry_count = 0
-            self._sleep_time = 0
+            # One shared record for every call in its first attempt: a
+            # call that succeeds at once allocates nothing.
+            self._last = func.statistics = _FIRST_ATTEMPT  # type: ignore
             # The first attempt runs without any loop machinery, so a call
             # that succeeds at once costs next to nothing; only a retry
             # builds the DynamicLoopingCall.
             try:
                 return f(*args, **kwargs)
-            except self._exceptions:
+            except self._exceptions as exc:
                 attempt = _RetryAttempt(self, f, func_name, args, kwargs)
-                attempt.failed()
+                self._last = func.statistics = attempt  # type: ignore
+                attempt.failed(exc)
                 attempt.pending = True
                 loop = self._create_dynamic_looping_call(attempt)
                 return loop._run_inline(_policies.Dynamic(
@@ -633,7 +715,12 @@ class RetryDecorator:
                     DynamicLoopingCall._TASK_MISSING_SLEEP_VALUE_MESSAGE))
             except _DONE_TYPES as done:
                 return done.retvalue
+            except BaseException as exc:
+                self._last = func.statistics = (  # type: ignore
+                    _loopstats.RetryStats(1, type(exc)))
+                raise
 
+        func.statistics = _NO_CALL  # type: ignore[attr-defined]
         return ty.cast(_F, func)
 
     def _create_dynamic_looping_call(self, func: ty.Callable[..., ty.Any],
@@ -643,28 +730,32 @@ class RetryDecorator:
         return DynamicLoopingCall(func, *args, **kwargs)
 
 
-class _RetryAttempt:
+#: The statistics of a RetryDecorator before any call, and of every call
+#: in (or succeeding in) its first attempt: shared, never changed.
+_NO_CALL = _loopstats.RetryStats(0)
+_FIRST_ATTEMPT = _loopstats.RetryStats(1)
+
+
+class _RetryAttempt(_loopstats.RetryStats):
     """One call of a function decorated with :class:`RetryDecorator`.
 
     Used as the ``f`` of a :class:`DynamicLoopingCall`: each run makes one
     attempt and returns the time to sleep before the next, or raises
     :class:`LoopingCallDone` with the result. It keeps the retry count and
-    sleep progression of this call only.
+    sleep progression of this call only, and is the call's statistics.
     """
 
-    __slots__ = ('decorator', 'f', 'func_name', 'args', 'kwargs',
-                 'retry_count', 'sleep_time', 'pending')
+    __slots__ = ('decorator', 'f', 'func_name', 'args', 'kwargs', 'pending')
 
     def __init__(self, decorator: RetryDecorator, f: ty.Callable[..., ty.Any],
                  func_name: str, args: tuple[ty.Any, ...],
                  kwargs: dict[str, ty.Any]) -> None:
+        super().__init__()
         self.decorator = decorator
         self.f = f
         self.func_name = func_name
         self.args = args
         self.kwargs = kwargs
-        self.retry_count = 0
-        self.sleep_time: float = 0
         self.pending = False
 
     def __call__(self) -> float:
@@ -673,19 +764,31 @@ class _RetryAttempt:
             # existed: this first run only hands its sleep to the loop.
             self.pending = False
             return self.sleep_time
+        # The loop slept what it was handed (capped as the loop's policy
+        # caps it) before calling again.
+        cap = self.decorator._max_sleep_time
+        sleep = self.sleep_time
+        self.slept_seconds += sleep if cap is None else min(sleep, cap)
+        self.attempts += 1
         LOG.debug("Invoking %(func_name)s; retry count is "
                   "%(retry_count)d.",
                   {'func_name': self.func_name,
                    'retry_count': self.retry_count})
         try:
             result = self.f(*self.args, **self.kwargs)
-        except self.decorator._exceptions:
-            self.failed()
+        except self.decorator._exceptions as exc:
+            self.failed(exc)
             return self.sleep_time
+        except _DONE_TYPES:
+            raise
+        except BaseException as exc:
+            self.last_exception_type = type(exc)
+            raise
         raise LoopingCallDone(result)
 
-    def failed(self) -> None:
-        """Account for the exception being handled, or re-raise it."""
+    def failed(self, exc: BaseException) -> None:
+        """Account for ``exc``, being handled, or re-raise it."""
+        self.last_exception_type = type(exc)
         decorator = self.decorator
         with excutils.save_and_reraise_exception() as ctxt:
             LOG.debug("Exception which is in the suggested list of "
@@ -706,5 +809,3 @@ class _RetryAttempt:
                 ctxt.reraise = False
                 self.retry_count += 1
                 self.sleep_time += decorator._inc_sleep_time
-                decorator._retry_count = self.retry_count
-                decorator._sleep_time = self.sleep_time

@@ -17,6 +17,7 @@ when the docs are built, never drawn or typed by hand.
   drawn as runs and idle periods on a time axis;
 * ``benchmark-chart``, ``benchmark-table``, ``benchmark-provenance``
   (loopdocs.bench, loopdocs.benchcharts): the committed benchmark results;
+* ``script-output`` (loopdocs.scripts): what an example script prints;
 * ``loopdocs.generated``: the base classes to add another kind, and
   ``loopdocs.directives``, where each kind is declared.
 
@@ -35,4 +36,5 @@ def setup(app):
     app.add_directive('benchmark-chart', d.BenchmarkChart)
     app.add_directive('benchmark-table', d.BenchmarkTable)
     app.add_directive('benchmark-provenance', d.BenchmarkProvenance)
+    app.add_directive('script-output', d.ScriptOutput)
     return {'parallel_read_safe': False, 'parallel_write_safe': True}

@@ -32,6 +32,7 @@ from loopdocs import bench
 from loopdocs import benchcharts
 from loopdocs import generated
 from loopdocs import schedule
+from loopdocs import scripts
 from loopdocs import style
 from loopdocs import tables
 
@@ -99,3 +100,17 @@ class ScheduleStrip(generated.GeneratedFigure):
     def caption_text(self):
         text = self.options.get('caption', '')
         return StringList([text], self.env.docname) if text else None
+
+
+class ScriptOutput(generated.GeneratedText):
+    """``.. script-output:: PATH``: what the script prints, run now."""
+
+    required_arguments = 1
+
+    def make(self):
+        relative, path = self.env.relfn2path(self.arguments[0])
+        self.env.note_dependency(relative)
+        try:
+            return scripts.output_of(path)
+        except RuntimeError as exc:
+            raise self.error(str(exc))

@@ -14,11 +14,13 @@
 
 Subclass :class:`GeneratedFigure` and implement ``make()`` to return a
 matplotlib figure and its alt text; subclass :class:`GeneratedTable` and
-implement ``make()`` to return a :class:`loopdocs.tables.Table`. The
+implement ``make()`` to return a :class:`loopdocs.tables.Table`; subclass
+:class:`GeneratedText` and implement ``make()`` to return text. The
 figure is written as SVG under ``_generated/`` in the source tree (ignored
 by git) and shown with the directive's content as its caption; the table
-becomes a ``list-table`` with the given column widths. Declare the
-directive in loopdocs.directives and register it in ``loopdocs.setup()``.
+becomes a ``list-table`` with the given column widths; the text, a literal
+block. Declare the directive in loopdocs.directives and register it in
+``loopdocs.setup()``.
 """
 
 import hashlib
@@ -110,3 +112,20 @@ class GeneratedTable(SphinxDirective):
         self.state.nested_parse(StringList(lines, self.env.docname),
                                 self.content_offset, node)
         return node.children
+
+
+class GeneratedText(SphinxDirective):
+    """Text computed at build time, shown as a literal block."""
+
+    option_spec = {'name': directives.unchanged}
+
+    def make(self):
+        """Return the text."""
+        raise NotImplementedError
+
+    def run(self):
+        text = self.make()
+        block = nodes.literal_block(text, text, language='text',
+                                    classes=['generated'])
+        self.add_name(block)
+        return [block]
