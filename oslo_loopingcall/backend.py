@@ -178,4 +178,21 @@ def _forked() -> None:
 
 os.register_at_fork(after_in_child=_forked)
 
+
+def _import_eventlet_here() -> None:
+    """Import the eventlet mode now, in the main thread, if it is to be it.
+
+    Before CPython 3.13, eventlet's first import in an OS thread that is
+    not the main one breaks that thread's shutdown (its copy of the
+    threading module takes the thread's shutdown lock over: the thread can
+    never be joined, and the interpreter waits for it at exit). A first
+    looping call started in such a thread would make that import there.
+    """
+    if (sys.version_info < (3, 13) and 'eventlet' not in sys.modules and
+            threading.current_thread() is threading.main_thread() and
+            (_chosen or _oslo_service_choice() or _default()) == 'eventlet'):
+        importlib.import_module(_MODULES['eventlet'])
+
+
 _chosen = _from_environment()
+_import_eventlet_here()

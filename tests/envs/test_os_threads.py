@@ -19,7 +19,6 @@ library's own path (tests/envs/scenarios/seams.py), so that they happen
 every time.
 """
 
-import sys
 
 import testscenarios
 
@@ -80,14 +79,12 @@ class TestRaces(harness.EnvTestCase):
 class TestThreadsOfTheirOwn(harness.EnvTestCase):
     """OS threads that start loops, then end."""
 
-    # Defect (CPython < 3.13): the first loop of the process started in a
-    # non-main thread imports eventlet there. eventlet's
-    # ``patcher.original('threading')`` re-executes the threading module
-    # in that thread; its ``_MainThread()`` takes over the thread's
-    # shutdown lock (``_set_sentinel()``), so the real Thread object's lock
-    # is never released: join() never returns and the interpreter waits
-    # for the thread for ever at exit.
-    @harness.defect(sys.version_info < (3, 13))
+    # Before CPython 3.13, eventlet's first import in an OS thread that is
+    # not the main one (``patcher.original('threading')`` re-executes the
+    # threading module there) takes the thread's shutdown lock over:
+    # join() never returns and the interpreter waits for the thread for
+    # ever at exit. Importing oslo_loopingcall in the main thread imports
+    # eventlet there when eventlet mode is to be the mode.
     def test_eventlet_mode_first_loop_in_a_thread_lets_it_end(self):
         self.first_loop_in_a_thread('eventlet')
 
@@ -97,10 +94,6 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
     def first_loop_in_a_thread(self, mode):
         result = self.scenario('threads', 'first_loop_in_a_thread',
                                mode=mode)
-        if result['eventlet imported before']:
-            # Some releases of our dependencies import eventlet themselves
-            # (oslo.log 8.2, on Python 3.10): not the case under test.
-            self.skipTest('eventlet is imported before the first loop')
         self.assertTrue(result['thread ended'])
 
     # Defect: each hub that runs a loop gets a wake-up pipe (_waker()),
