@@ -326,3 +326,17 @@ def _done_after(n, clock=None, spend=0, value='done'):
             raise loopingcall.LoopingCallDone(value)
 
     return f, runs
+
+
+class TestRetryAttributesOfTheReference(base.TestCase):
+
+    def test_assigned_as_code_for_oslo_service_may_do(self):
+        decorator = loopingcall.RetryDecorator(
+            max_retry_count=1, inc_sleep_time=0, exceptions=(KeyError,))
+        decorator._retry_count = 0
+        decorator._sleep_time = 0
+        self.assertEqual((0, 0), (decorator._retry_count,
+                                  decorator._sleep_time))
+        # The shared records of calls never made are left alone.
+        self.assertEqual(0, loopingcall.RetryDecorator().statistics[
+            'attempts'])
