@@ -80,34 +80,6 @@ ENV_PLANS = {
                          child_seconds=0.5),
 }
 
-# Invariants of the environment rounds that known defects break, with the
-# defect. They are reported as KNOWN and do not fail the run (unless
-# --strict-envs): the rounds stay in to show the fixes work. Remove an
-# entry when its fix lands.
-KNOWN_FAILURES = {
-    ('monkey', 'eventlet'): {
-        'hung waiters': 'stop() from a real OS thread is lost: the hub\'s '
-                        'wake-up handler reads its pipe with os.read, '
-                        'which monkey patching made green',
-        'leaks': 'the loops those lost stops left sleeping',
-    },
-    ('monkey', 'threading'): {
-        'hung waiters': 'native-thread mode builds its threads, events '
-                        'and locks from the patched threading module: '
-                        'real OS threads cannot stop or wait for them',
-    },
-    ('fork', 'eventlet'): {
-        'forked children': 'a child forked while another thread holds '
-                           'the start lock waits for it for ever',
-        'leaks': 'the wake-up pipe of each OS thread that ran loops is '
-                 'never closed',
-    },
-    ('fork', 'threading'): {
-        'forked children': 'a child forked while another thread holds '
-                           'the start lock waits for it for ever',
-    },
-}
-
 # What tracemalloc may find still allocated after the memory round and a
 # garbage collection: mostly tables of dicts and sets that churn (such as
 # threading._active), reallocated whole during the round.
@@ -142,9 +114,6 @@ def parse_args(argv=None):
                              'fork)')
     parser.add_argument('--only-envs', action='store_true',
                         help='run the environment rounds only')
-    parser.add_argument('--strict-envs', action='store_true',
-                        help='count the known failures of the environment '
-                             'rounds (see KNOWN_FAILURES) as failures')
     parser.add_argument('--strict-kills', action='store_true',
                         help='count what the kill round leaves behind as '
                              'a failure (eventlet retains greenthreads '
@@ -208,22 +177,16 @@ def run_env(round_name, mode, args):
         err = ''
     wall = time.monotonic() - started
     result = None
-    known = KNOWN_FAILURES.get((round_name, mode), {})
     for line in out.splitlines():
         if line.startswith('STRESS-RESULT '):
             result = json.loads(line[len('STRESS-RESULT '):])
             continue
-        for name, why in known.items():
-            if line.startswith(f'  FAIL {name} ') and not args.strict_envs:
-                line = line.replace('  FAIL', '  KNOWN', 1) + (
-                    f'\n        known defect: {why}')
         print(line, flush=True)
     failed = ['no result'] if result is None else [
-        name for name, ok, _ in result['checks'] if not ok and (
-            args.strict_envs or name not in known)]
+        name for name, ok, _ in result['checks'] if not ok]
     if failed and err:
         # What the round printed on stderr (tracebacks of its hubs, ...):
-        # shown only when it failed, the known defects are noisy.
+        # shown only when it failed.
         print('  stderr (first lines):\n    ' +
               '\n    '.join(err.splitlines()[:40]), flush=True)
     return not failed, wall
