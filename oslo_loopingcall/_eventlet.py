@@ -141,9 +141,12 @@ class EventletBackend:
         wait = self._seam_wait
         if wait is None:
             wait = eventletutils.EventletEvent.wait
-            if (getattr(wait, '__module__', None) == eventletutils.__name__
+            # Compiled from oslo.utils' own source file, under its own
+            # name: a replacement, even one copying the name, is not.
+            code = getattr(wait, '__code__', None)
+            if (getattr(code, 'co_filename', None) == eventletutils.__file__
                     and getattr(wait, '__qualname__', None) ==
-                    'EventletEvent.wait' and not hasattr(wait, 'mock')):
+                    'EventletEvent.wait'):
                 self._seam_wait = wait
         return self._seam_wait
 

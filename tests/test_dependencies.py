@@ -112,7 +112,7 @@ class TestOsloUtilsSeam(testtools.TestCase):
     def test_eventlet_event_wait_is_recognisable(self):
         # The unpatched seam is told from a patch by where it comes from.
         wait = eventletutils.EventletEvent.wait
-        self.assertEqual(eventletutils.__name__, wait.__module__)
+        self.assertEqual(eventletutils.__file__, wait.__code__.co_filename)
         self.assertEqual('EventletEvent.wait', wait.__qualname__)
 
 

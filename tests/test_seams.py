@@ -15,6 +15,10 @@
 Every test runs in both modes (eventlet and native threads).
 """
 
+import json
+import subprocess
+import sys
+import textwrap
 from unittest import mock
 
 from oslo_loopingcall import fixture
@@ -129,6 +133,34 @@ class TestSleepSeams(base.TestCase):
             self.assertEqual('up', self.run_until_done(done))
         self.assertEqual([mock.call(1.6), mock.call(2.4000000000000004),
                           mock.call(0.8)], sleep.call_args_list)
+
+
+class TestSeamFirstSeenPatched(base.TestCase):
+
+    scenarios = base.BACKENDS[:1]
+
+    def test_a_patch_is_never_taken_for_the_genuine_wait(self):
+        # The eventlet mode may first be used while a test has the seam
+        # patched (autospec copies its name): loops must take the seam path
+        # then, and the fast path once the patch is gone.
+        code = textwrap.dedent('''
+            import json, warnings
+            warnings.simplefilter('ignore')
+            import json
+import subprocess
+import sys
+import textwrap
+from unittest import mock
+            with mock.patch('oslo_utils.eventletutils.EventletEvent.wait',
+                            autospec=True):
+                from oslo_loopingcall import _eventlet
+                patched = _eventlet.BACKEND.seam_wait
+            print(json.dumps([patched is None,
+                              _eventlet.BACKEND.seam_wait is not None]))
+        ''')
+        out = subprocess.run([sys.executable, '-c', code], timeout=30,
+                             capture_output=True, text=True, check=True)
+        self.assertEqual([True, True], json.loads(out.stdout))
 
 
 class TestSubclassingApi(base.TestCase):
