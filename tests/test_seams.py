@@ -146,11 +146,7 @@ class TestSeamFirstSeenPatched(base.TestCase):
         code = textwrap.dedent('''
             import json, warnings
             warnings.simplefilter('ignore')
-            import json
-import subprocess
-import sys
-import textwrap
-from unittest import mock
+            from unittest import mock
             with mock.patch('oslo_utils.eventletutils.EventletEvent.wait',
                             autospec=True):
                 from oslo_loopingcall import _eventlet
