@@ -358,8 +358,9 @@ def _own_hub() -> ty.Any:
 
 
 def _own_waker(hub: ty.Any) -> _waker.Waker:
-    """The waker of ``hub``, this OS thread's."""
-    return _waker.of(hub, functools.partial(_thread_ended, hub))
+    """The waker of ``hub``, this OS thread's (made on first use)."""
+    return _waker.existing(hub) or _waker.of(
+        hub, functools.partial(_thread_ended, hub))
 
 
 def _thread_ended(hub: ty.Any) -> None:
