@@ -6,7 +6,9 @@ active for the duration of a ``with`` block:
 
 * nothing really sleeps: the virtual clock jumps from one due time to the
   next, and every idle period is recorded (``clock.records``) and printed
-  as ``idle <seconds> s``;
+  as ``idle <seconds> s``; an idle period shortened to make up for a late
+  run (see the fixed-interval page) also shows what the loop's policy
+  asked for;
 * each run of ``f`` takes the simulated run time given to the Timeline
   (``clock.spend()``), which the loop measures on the virtual clock;
 * the jitter factor of ``BackOffLoopingCall`` can be pinned (``gauss``);
@@ -14,9 +16,8 @@ active for the duration of a ``with`` block:
   the virtual clock.
 
 Log records of the library (WARNING and above) are printed in the timeline.
-Besides printing, the Timeline keeps what it saw (``runs``, ``notes``, and
-the fixture's ``records``): the pictures of the documentation are drawn
-from them.
+Besides printing, the Timeline keeps what it saw (``runs``, ``idles`` and
+``notes``): the pictures of the documentation are drawn from them.
 """
 
 import contextlib
@@ -37,6 +38,14 @@ class Run(typing.NamedTuple):
     value: object  # what f returned, the LoopingCallDone value, or the error
 
 
+class Idle(typing.NamedTuple):
+    """One idle period: when it began, how long it lasted, what was asked."""
+
+    at: float
+    seconds: float
+    asked: float  # the policy's idle time (``IdleRecord.seconds``)
+
+
 class Timeline(contextlib.ExitStack):
     """Run looping calls in virtual time; print runs, idles, logs, results.
 
@@ -53,6 +62,7 @@ class Timeline(contextlib.ExitStack):
         self.run_times = list(run_time)
         self.gauss = gauss
         self.runs = []  # a Run per run of f
+        self.idles = []  # an Idle per idle period printed
         self.notes = []  # (time, text) of the other lines printed
         self.printed = 0  # idle records printed so far
 
@@ -65,10 +75,35 @@ class Timeline(contextlib.ExitStack):
 
     def print_idles(self):
         """Print the idle periods recorded since the last line."""
-        for record in self.clock.records[self.printed:]:
-            first = ' (initial delay)' if not self.runs else ''
-            print(f't={record.at:5.2f}  idle {record.seconds:.2f} s{first}')
-        self.printed = len(self.clock.records)
+        records = self.clock.records
+        for index in range(self.printed, len(records)):
+            record = records[index]
+            seconds = self.lasted(record, records[index + 1:])
+            idle = Idle(record.at, seconds, record.seconds)
+            self.idles.append(idle)
+            text = f'idle {seconds:.2f} s'
+            if not self.runs:
+                text += ' (initial delay)'
+            elif seconds != record.seconds:
+                late = record.seconds - seconds
+                text += f' ({record.seconds:.2f} s asked, {late:.2f} s late)'
+            print(f't={record.at:5.2f}  {text}')
+        self.printed = len(records)
+
+    def lasted(self, record, later):
+        """How long the idle period of ``record`` lasts.
+
+        What the policy asked for, unless the loop made up for a late run
+        by idling less: its statistics say so while this is its last idle
+        period.
+        """
+        loop = record.loop
+        stats = loop.statistics
+        if stats['runs'] and not any(r.loop is loop for r in later):
+            made_up = record.seconds - stats['last_idle_seconds']
+            if made_up > 1e-9:  # more than a rounding error
+                return record.seconds - made_up
+        return record.seconds
 
     def say(self, text, at=None):
         self.print_idles()

@@ -97,11 +97,11 @@ def schedule(timeline, falsy_fails=False, marks=()):
         bars.append(Bar(run.at, run.seconds, run_kind(run, falsy_fails),
                         run_label(run)))
     first_run = min((run.at for run in timeline.runs), default=None)
-    for record in timeline.clock.records:
-        initial = first_run is None or record.at < first_run
-        bars.append(Bar(record.at, record.seconds,
+    for idle in timeline.idles:
+        initial = first_run is None or idle.at < first_run
+        bars.append(Bar(idle.at, idle.seconds,
                         'initial' if initial else 'idle',
-                        f'{record.seconds:.2f} s'))
+                        f'{idle.seconds:.2f} s'))
     notes = [note_mark(at, text) for at, text in timeline.notes]
     notes += [Mark(at, 'mark', label) for at, label in marks]
     end = max([b.at + max(b.seconds, 0) for b in bars] +
