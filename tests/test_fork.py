@@ -81,6 +81,7 @@ class TestForkedChild(base.TestCase):
         return json.loads(proc.stdout.splitlines()[-1])
 
     def test_inherited_loops_never_hang_and_new_loops_work(self):
+        """D23: inherited loops are disowned in a forked child."""
         out = self.run_forking()
         child = out['child']
         self.assertEqual(0, out['status'])

@@ -106,16 +106,19 @@ class TestEveryParameter(NumbersTestCase):
     scenarios = base.with_backends(list(_scenarios()))
 
     def test_bools_are_rejected(self):
+        """D22: a bool is rejected by every numeric parameter, by name."""
         for value in (True, False):
             self.assertRejected(TypeError, value)
 
     def test_fractions_and_decimals_count_as_their_value(self):
+        """D22: a Fraction or a Decimal gives the schedule of its value."""
         expected = self.schedule(self.value)
         for value in (fractions.Fraction(self.value),
                       decimal.Decimal(self.value), float(self.value)):
             self.assertEqual(expected, self.schedule(value), repr(value))
 
     def test_ints_too_large_for_a_float(self):
+        """D22: a huge int means never where infinity may; else rejected."""
         if self.inf_ok:
             # As infinity: a timeout or a maximum that never comes.
             self.assertEqual(self.schedule(math.inf), self.schedule(HUGE))
@@ -144,6 +147,7 @@ class TestAnyRealNumber(NumbersTestCase):
     @given(case=st.sampled_from([params for _, params in _scenarios()]),
            value=real_numbers)
     def test_rejected_by_name_or_the_loop_runs(self, case, value):
+        """D22: any real number is rejected by name, or the loop runs."""
         cls, param = case['cls'], case['param']
         timer = cls(lambda: None)
         try:
@@ -203,6 +207,7 @@ class TestLongIdles(base.TestCase):
     scenarios = [('threading', {'backend_name': 'threading'})]
 
     def test_longest_wait_in_pieces_ended_by_stop(self):
+        """D22: idles beyond the longest native wait, in pieces."""
         # The longest single wait made short (an injected limit), and the
         # pieces counted on the loop's own abort flag.
         self.useFixture(fixture.fixtures.MockPatchObject(

@@ -94,10 +94,8 @@ class TestNumbers(base.TestCase):
                 found[name] = f'constructor raised {exc!r}'
         return found
 
-    # Defect (both modes): _check_number's first test,
-    # ``math.isnan(value)``, converts to float: an int beyond the float
-    # range raises OverflowError from start() (and the RetryDecorator
-    # constructor), naming nothing.
+    # An int beyond the float range: converting it raises OverflowError,
+    # which must not escape unnamed (as it did).
     def test_huge_negative_ints_are_rejected_by_name(self):
         cases = [
             ('interval', FIXED, dict(interval=-HUGE)),
@@ -114,10 +112,8 @@ class TestNumbers(base.TestCase):
         self.assertEqual({}, dict(self.wrong(cases),
                                   **self.retry_wrong(-HUGE)))
 
-    # Defect (both modes): an int beyond the float range passes the
-    # common-case comparison (``0 <= value < math.inf`` compares exactly)
-    # and the loop dies later converting it (OverflowError: int too large
-    # to convert to float) -- after one run, or before its first.
+    # An int beyond the float range compares as smaller than infinity:
+    # accepted as such, it must not make the loop die later converting it.
     def test_huge_positive_ints_work_or_are_rejected_by_name(self):
         cases = [
             ('interval', FIXED, dict(interval=HUGE)),
@@ -155,11 +151,9 @@ class TestNumbers(base.TestCase):
         ]
         self.assertEqual({}, self.wrong(cases))
 
-    # Defect (both modes): a DynamicLoopingCall whose f returns a Decimal
-    # dies inside the loop (TypeError: unsupported operand type(s) for +:
-    # 'float' and 'decimal.Decimal'), an error that names neither the
-    # function nor the value. Proposed: convert (float()) what f returns,
-    # or end the loop with a TypeError naming f's return value.
+    # A Decimal returned by a dynamic f used to end the loop with a
+    # TypeError naming neither the function nor the value.
     def test_decimal_returned_by_f(self):
+        """D22: a Decimal returned by f counts as its value."""
         self.assertEqual({}, self.wrong([
             ('f returns a Decimal', _dynamic(decimal.Decimal('0.01')), {})]))

@@ -35,7 +35,6 @@ import signal
 import subprocess
 import sys
 import time
-import unittest
 
 import testtools
 from testtools import content
@@ -176,28 +175,3 @@ class EnvTestCase(testtools.TestCase):
                 f'{module}.{scenario} ({options}) gave no result:\n' +
                 outcome.describe())
         return outcome.result
-
-
-def defect(condition=True):
-    """``unittest.expectedFailure`` where a known defect shows.
-
-    Marks a test that must fail on the current code (the defect is named
-    in a comment above it). When the fix lands the test passes, stestr
-    counts that as an unexpected success and fails the run: remove the
-    marker then. ``condition`` limits the mark, e.g. to the Python
-    versions the defect exists on.
-    """
-    def decorate(test):
-        return unittest.expectedFailure(test) if condition else test
-    return decorate
-
-
-def racy_until_fixed(why):
-    """Skip a test that a known defect makes fail *at random*.
-
-    An expected failure must fail every time; a test that trips over a
-    race only now and then would make the suite flaky either way. A
-    deterministic test of the same defect (named in ``why``) is marked
-    with :func:`defect`; when the fix lands, remove this marker too.
-    """
-    return unittest.skip(f'fails at random until fixed: {why}')

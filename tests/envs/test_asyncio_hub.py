@@ -44,9 +44,9 @@ class TestAsyncioHub(harness.EnvTestCase):
         self.assertEqual(green.CROSS_EXPECTED, self.run_on_asyncio(
             'green', 'cross_thread', args={'via': 'tpool'}))
 
-    # Defect: as with the default hub, the wake-up handler's green
-    # os.read raises inside the hub once monkey patching is on, and
-    # cross-thread stops are lost (see test_monkey_patched).
+    # As with the default hub: the wake-up handler reads its pipe with
+    # the unpatched os functions, so monkey patching loses no cross-thread
+    # stop (see test_monkey_patched).
     def test_stop_and_wait_from_os_threads_monkey_patched(self):
         self.assertEqual(green.CROSS_EXPECTED, self.run_on_asyncio(
             'green', 'cross_thread', monkey_patch=True, args={'via': 'os'}))

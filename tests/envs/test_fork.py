@@ -61,12 +61,11 @@ class TestChildrenWhileLoopsChurn(testscenarios.WithScenarios,
 class TestForkedInsideStart(harness.EnvTestCase):
     """A child forked while another thread is inside start() (held open).
 
-    Defect (both modes): start() holds a module-level lock (the
-    backend's ``start_lock``: ``_threading._lock``, or ``_eventlet``'s
-    ``EventletBackend.start_lock``) while it spawns. A fork at that
-    instant copies the lock held, and nothing re-creates it in the child:
-    the child's first start() waits for ever for a holder that does not
-    exist there. The parent is unaffected.
+    Both modes: start() holds a module-level lock (the backend's
+    ``start_lock``) while it spawns. A fork at that instant copies the lock
+    held; the child makes its locks anew (``os.register_at_fork``), so its
+    first start() does not wait for a holder that does not exist there.
+    The parent is unaffected.
     """
 
     def forked_inside_start(self, mode, **args):
@@ -89,11 +88,10 @@ class TestForkedInsideStart(harness.EnvTestCase):
 class TestInheritedLoop(harness.EnvTestCase):
     """A loop that was running when the process forked, seen in the child.
 
-    Proposed behaviour, in both modes: the loop is the parent's. In the
-    child it does not run, ``wait()`` raises ``RuntimeError`` at once (or
-    returns: never waits for a loop that cannot end), ``stop()`` is
-    harmless, ``start()`` starts a run of the child's own. The parent's
-    loop goes on.
+    In both modes the loop is the parent's (D23). In the child it does not
+    run, ``wait()`` raises ``RuntimeError`` at once (it never waits for a
+    loop that cannot end), ``stop()`` is harmless, ``start()`` starts a run
+    of the child's own. The parent's loop goes on.
     """
 
     def assertDefined(self, mode, **args):
@@ -111,18 +109,19 @@ class TestInheritedLoop(harness.EnvTestCase):
         self.assertEqual('returned True', child['start'])
         self.assertEqual('returned True', child['wait after start'])
 
-    # Defect: a plain fork keeps the hub and its greenthreads: the parent's
-    # loop goes on running f in the child too, and wait() from an OS
-    # thread of the child waits for ever.
+    # A plain fork keeps the hub and its greenthreads: the parent's loop,
+    # disowned in the child, ends there at its next wake-up without
+    # running f again.
     def test_eventlet_mode_os_fork(self):
         self.assertDefined('eventlet')
 
-    # Defect: with a new hub (ProcessLauncher) the loop never runs again,
-    # yet wait() waits for it for ever and start() says it is running.
+    # With a new hub (ProcessLauncher) the loop could never run again:
+    # wait() says so at once, and start() starts it anew.
     def test_eventlet_mode_like_process_launcher(self):
+        """D23: ProcessLauncher's child disowns the parent's loops."""
         self.assertDefined('eventlet', launcher=True)
 
-    # Defect: the loop's thread does not exist in the child; wait() waits
-    # for ever and start() says it is running (``_thread`` is set).
+    # The loop's thread does not exist in the child: wait() says so at
+    # once, and start() starts it anew.
     def test_threading_mode_os_fork(self):
         self.assertDefined('threading')

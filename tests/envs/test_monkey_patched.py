@@ -41,25 +41,27 @@ class TestOtherOsThreads(harness.EnvTestCase):
         return self.scenario('green', 'cross_thread', mode=mode,
                              monkey_patch=True, args={'via': via})
 
-    # Defect: the hub's wake-up handler (_Waker._drain) reads its pipe
-    # with os.read, which monkey patching made green: the read that finds
-    # the pipe empty tries to trampoline inside the hub and raises; eventlet
-    # then removes the descriptor, so this stop and every later one from
-    # another OS thread is lost (each loop sleeps its 30 s interval).
+    # The hub's wake-up handler reads its pipe with the os functions
+    # monkey patching leaves alone: a green os.read would trampoline
+    # inside the hub and raise, eventlet would then drop the descriptor,
+    # and this stop and every later one from another OS thread would be
+    # lost (each loop sleeping its 30 s interval).
     def test_eventlet_mode_stop_and_wait_from_original_threads(self):
+        """D23: cross-thread stop() and wait(), monkey-patched."""
         self.assertEqual(green.CROSS_EXPECTED,
                          self.cross_thread('eventlet', 'os'))
 
-    # Defect: the same lost wake-up, from tpool's worker threads.
+    # The same wake-up, from tpool's worker threads.
     def test_eventlet_mode_stop_and_wait_from_tpool(self):
         self.assertEqual(green.CROSS_EXPECTED,
                          self.cross_thread('eventlet', 'tpool'))
 
-    # Defect: native-thread mode imported after monkey_patch() builds its
-    # threads, events and locks from the patched threading module: its
-    # "threads" are greenthreads of the main hub and its events green, so
-    # neither stop() nor wait() from a real OS thread ever reaches them.
+    # Native-thread mode imported after monkey_patch() takes its threads,
+    # events and locks from eventlet's original threading module: with
+    # the patched one its "threads" would be greenthreads of the main hub
+    # and its events green, and no real OS thread could reach them.
     def test_threading_mode_stop_and_wait_from_original_threads(self):
+        """D23: native-thread mode uses real OS threads, patched."""
         self.assertEqual(green.CROSS_EXPECTED,
                          self.cross_thread('threading', 'os'))
 

@@ -40,16 +40,12 @@ class TestWithoutEventlet(harness.EnvTestCase):
         self.assertEqual("returned 'slept'", result.pop('sleep fixture'))
         self.assertEqual(kinds.EXPECTED, result)
 
-    # Defect (usability): with no mode chosen the default is eventlet, so
-    # merely creating a looping call (LoopingCallBase.__init__ ->
-    # backend._get()) raises a bare "ModuleNotFoundError: No module named
-    # 'eventlet'". Proposed: without eventlet installed the default is
-    # native threads; failing that, an error that says how to choose
-    # (OSLO_LOOPINGCALL_BACKEND or set_backend()).
+    # With no mode chosen and eventlet not installed, native threads are
+    # the default (making a looping call used to raise a bare
+    # ModuleNotFoundError).
     def test_no_mode_chosen(self):
+        """D23: without eventlet, native threads are the default."""
         result = self.scenario('noeventlet', 'default_mode', mode='',
                                block_eventlet=True)
-        if result['mode'] != "returned 'threading'":
-            self.assertIn('OSLO_LOOPINGCALL_BACKEND', result['loop'])
-        else:
-            self.assertEqual("returned 'ran'", result['loop'])
+        self.assertEqual("returned 'threading'", result['mode'])
+        self.assertEqual("returned 'ran'", result['loop'])

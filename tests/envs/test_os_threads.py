@@ -60,13 +60,10 @@ class TestRaces(harness.EnvTestCase):
     WAIT_RACE = {'own wait': "returned 'the result'",
                  'late waiter': "returned 'the result'"}
 
-    # Defect: EventletBackend.wait() takes the short path (a plain wait on
-    # the loop's eventlet event) when ``loop._thread`` is None. But
-    # _LoopThread.main clears ``_thread`` (``_release()``) *before* it
+    # The end of a loop clears ``_thread`` (``_release()``) *before* it
     # sends the result: a waiter from another OS thread arriving in
-    # between waits green on an event of another thread's hub, and the
-    # send cannot switch to it ("Cannot switch to a different thread"):
-    # it waits for ever.
+    # between must not take that for "ended" and wait green on an event of
+    # another thread's hub (the send could not switch to it).
     def test_eventlet_mode_wait_arriving_as_the_loop_ends(self):
         self.assertEqual(self.WAIT_RACE, self.scenario(
             'threads', 'wait_racing_the_end', mode='eventlet'))
@@ -86,6 +83,7 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
     # ever at exit. Importing oslo_loopingcall in the main thread imports
     # eventlet there when eventlet mode is to be the mode.
     def test_eventlet_mode_first_loop_in_a_thread_lets_it_end(self):
+        """D23: eventlet is imported in the main thread."""
         self.first_loop_in_a_thread('eventlet')
 
     def test_threading_mode_first_loop_in_a_thread_lets_it_end(self):
@@ -96,11 +94,10 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
                                mode=mode)
         self.assertTrue(result['thread ended'])
 
-    # Defect: each hub that runs a loop gets a wake-up pipe (_waker()),
-    # never closed: 2 descriptors stay open for every OS thread that ever
-    # started a loop. (eventlet itself keeps each such thread's epoll
-    # descriptor too: the scenario measures that with bare eventlet, and
-    # only what exceeds it is ours.)
+    # Each hub that runs a loop gets a wake-up pipe (_waker), closed when
+    # its OS thread ends. (eventlet itself keeps each such thread's epoll
+    # descriptor: the scenario measures that with bare eventlet, and only
+    # what exceeds it is ours.)
     def test_eventlet_mode_threads_that_ran_loops_leave_nothing(self):
         result = self.scenario('threads',
                                'threads_that_ran_loops_leave_nothing',
@@ -112,25 +109,32 @@ class TestThreadsOfTheirOwn(harness.EnvTestCase):
             'threads', 'threads_that_ran_loops_leave_nothing',
             mode='threading'))
 
-    # Defect: a loop runs in the hub of the OS thread that started it;
-    # once that thread has ended the loop can never run again, yet wait()
-    # from another thread waits for ever on its native event.
+    # A loop runs in the hub of the OS thread that started it; once that
+    # thread has ended the loop can never run again (P47): wait() from
+    # another thread raises rather than waiting for ever.
     def test_eventlet_mode_loop_outliving_its_thread_does_not_hang(self):
+        """P47, D23: wait() on a loop whose thread ended never hangs."""
         result = self.scenario('threads', 'owner_thread_ended',
                                mode='eventlet')
         self.assertEqual('returned None', result['stop'])
-        self.assertRegex(result['wait'], '^(returned|raised RuntimeError)')
+        self.assertRegex(result['wait'],
+                         '^raised RuntimeError: the OS thread that started')
+        # f never ran (P47), and the loop is not listed as running.
+        self.assertEqual(0, result['runs'])
+        self.assertFalse(result['listed'])
 
     def test_threading_mode_loop_outliving_its_thread(self):
-        self.assertEqual({'stop': 'returned None', 'wait': 'returned True'},
-                         self.scenario('threads', 'owner_thread_ended',
-                                       mode='threading'))
+        result = self.scenario('threads', 'owner_thread_ended',
+                               mode='threading')
+        self.assertEqual('returned None', result['stop'])
+        self.assertEqual('returned True', result['wait'])
+        self.assertFalse(result['listed'])
 
-    # Defect: wait() from another OS thread blocks on a native event
-    # (EventletBackend.wait): every other greenthread of the waiting
-    # thread stops until the loop ends -- a whole service, if that is
-    # its main thread.
+    # wait() from another OS thread that has a hub waits green: a native
+    # wait would stop every other greenthread of the waiting thread until
+    # the loop ends -- a whole service, if that is its main thread.
     def test_eventlet_mode_foreign_wait_keeps_this_hub_running(self):
+        """D23: a foreign wait() keeps the waiting hub running."""
         result = self.scenario('threads',
                                'foreign_wait_keeps_this_hub_running',
                                mode='eventlet')

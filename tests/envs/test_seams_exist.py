@@ -13,9 +13,9 @@
 """The private names the environment scenarios patch still exist.
 
 The race tests widen their windows by wrapping steps of the library's own
-path (tests/envs/scenarios/seams.py). Some of them are expected failures
-until their fix lands, and an expected failure hides an error of any
-kind: this test fails plainly when a seam has moved.
+path (tests/envs/scenarios/seams.py). A race test whose seam has moved
+would fail for the wrong reason: this test fails plainly, naming the seam
+to re-point.
 """
 
 import testtools

@@ -27,12 +27,10 @@ class TestStall(testscenarios.WithScenarios, harness.EnvTestCase):
 
     scenarios = harness.MODES
 
-    # Defect (both modes, the shared loop): after a wake-up later than a
-    # whole idle period, LoopingCallBase._run_loop's fast path "forgives"
-    # the lateness with ``wake = ended``: the next run is due at once, so
-    # the run after the stall is followed by a second one back to back
-    # (gaps 0.5, 0.0, 0.2 instead of 0.5, 0.2, 0.2). Restarting the
-    # schedule from the late run (``wake = ended + idle``) ends the burst.
+    # D21, both modes: after a wake-up later than a whole interval the
+    # schedule restarts from the late run, so the run after the stall is
+    # not followed by a second one back to back (gaps 0.5, 0.2, 0.2, never
+    # 0.5, 0.0, 0.2).
     def test_no_burst_after_a_stall(self):
         result = self.scenario('stall', 'schedule_after_a_stall',
                                args={'interval': 0.2, 'block': 0.5})

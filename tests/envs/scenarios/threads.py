@@ -20,6 +20,7 @@ cross-thread paths. Races with the end of a loop are made certain with
 
 import threading
 
+import oslo_loopingcall
 from oslo_loopingcall import loopingcall as lc
 from tests.envs.scenarios import common
 from tests.envs.scenarios import seams
@@ -133,7 +134,9 @@ def owner_thread_ended():
     common.in_os_thread(owner)
     timer = holder[0]
     stopped = common.in_os_thread(timer.stop)
-    return {'stop': stopped, 'wait': common.in_os_thread(timer.wait, 2)}
+    return {'stop': stopped, 'wait': common.in_os_thread(timer.wait, 2),
+            'runs': len(runs),
+            'listed': timer in oslo_loopingcall.running_loops()}
 
 
 def foreign_wait_keeps_this_hub_running(length=0.3):
