@@ -32,10 +32,10 @@ from eventlet import patcher
 import greenlet
 from oslo_utils import eventletutils
 
-from oslo_loopingcall import _waker
-
 from oslo_loopingcall import _contract
 from oslo_loopingcall import _registry
+from oslo_loopingcall import _stats as _loopstats
+from oslo_loopingcall import _waker
 
 # Native primitives even under monkey patching: they coordinate OS threads
 # that each run their own hub. From _thread, not threading: importing the
@@ -371,12 +371,17 @@ def _thread_ended(hub: ty.Any) -> None:
     EventletBackend.wait()).
     """
     with _foreign_lock:
+        waker = _waker.existing(hub)
+        if waker is not None:
+            waker.close()
         for loop in _registry.running():
             abort = loop._abort
             if abort.hub is hub:
-                waker = _waker.existing(hub)
-                if waker is not None:
-                    waker.close()
+                # Not running any more: not listed, stopped, and free to
+                # start again (in a thread that lives).
+                abort._set = True
+                loop._stats.state = _loopstats.FAILED
+                _release(loop)
                 for waiter in vars(loop.done).pop('_foreign_waiters', ()):
                     waiter.set()
 

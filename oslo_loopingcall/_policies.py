@@ -20,7 +20,7 @@ of the run (or raises to end the loop). Optional members the loop uses:
   swallowed (``stop_on_exception=False``);
 * ``catch_up``: the fixed-interval policies keep a schedule, and a run that
   started late by less than ``catch_up`` seconds is made up for by
-  idling that much less (see ``LoopingCallBase._run_loop``);
+  idling that much less (see ``LoopingCallBase._schedule``);
 * ``begin(clock, stats)``: called as the loop starts, with the loop's
   clock and the statistics it keeps.
 
