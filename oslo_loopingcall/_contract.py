@@ -15,9 +15,10 @@
 :class:`~oslo_loopingcall.loopingcall.LoopingCallBase` talks to its
 backend through this contract only. Each mode's backend satisfies it
 (``_eventlet.EventletBackend``, ``_threading.ThreadingBackend``), and so
-does the virtual-time backend that
+do the virtual-time backends that
 :class:`~oslo_loopingcall.fixture.VirtualTimeFixture` puts in front of
-either of them; mypy checks all three against it.
+them (``_virtual_green``, ``_virtual_threads``); mypy checks all four
+against it.
 
 Time is part of the contract: a loop reads the clock with :meth:`now` and
 idles with :meth:`Backend.idle_until`, so virtual time runs the very same
