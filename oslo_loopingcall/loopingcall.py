@@ -325,17 +325,15 @@ class LoopingCallBase:
             watch = None if timed else timeutils.StopWatch().start()
             try:
                 result, ok = f(*self.args, **self.kw), True
-            except Exception as exc:
-                if stop_on_exception or isinstance(exc, _DONE_TYPES):
-                    # The last run: counted on the clock alone, since
-                    # the reference never measures it through _elapsed.
+            except BaseException as exc:
+                if stop_on_exception or not isinstance(exc, Exception) or (
+                        isinstance(exc, _DONE_TYPES)):
+                    # The last run: counted on the clock alone (the
+                    # reference never measures it through _elapsed).
                     stats.ran(now() - started)
                     raise
                 self._log_failure(f, stats)
                 ok = False
-            except BaseException:
-                stats.ran(now() - started)
-                raise
             ended = now()
             elapsed = ended - started if timed else self._measured(watch)
             # Statistics, stored inline (SPEED: a method call per run would
