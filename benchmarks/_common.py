@@ -10,31 +10,139 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""What both workers share. Standard library only: the native-thread worker
-must not import eventlet."""
+"""What both benchmark workers share, beside the shared harness.
+
+Standard library only: the native-thread worker must not import eventlet.
+
+A worker runs as ``python WORKER CONTENDER SCENARIO JSON_PARAMS`` and
+prints one JSON object on the last line of stdout: ``values`` (the
+measurements) and ``checks`` (``[name, ok, detail]`` for every verification
+the scenario made).
+"""
 
 import gc
-import os
+import json
 import statistics
+import sys
 import time
+import traceback
+
+from harness import report
 
 perf = time.perf_counter
 
 #: Self-checks of this worker's measurements: [name, passed, detail].
-CHECKS = []
+CHECKS = report.Checks(detail=str)
+check = CHECKS.check
 
 
-def check(name, ok, detail=''):
-    CHECKS.append([name, bool(ok), str(detail)])
-    return ok
+def main(scenarios, load, prepare):
+    """Run the scenario the command line names, print its result, exit.
 
-
-def rss_bytes():
+    ``load(contender)`` returns the contender's looping call module;
+    ``prepare(scenario, params)`` then sets the process up.
+    """
+    contender, scenario, params = sys.argv[1], sys.argv[2], sys.argv[3]
+    params = json.loads(params)
+    lc = load(contender)
+    prepare(scenario, params)
+    gc.collect()
+    t0 = perf()
     try:
-        with open('/proc/self/statm') as f:
-            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-    except OSError:
-        return None
+        values = scenarios[scenario](lc, contender, params)
+    except Exception as exc:
+        traceback.print_exc()
+        values = {}
+        check(f'{scenario}: ran without error', False, repr(exc))
+    values['_seconds'] = perf() - t0
+    report.emit({'values': values, 'checks': CHECKS.items})
+    # Do not wait for loops, greenthreads, threads or listeners at exit.
+    report.exit_now(0)
+
+
+def timed_loop(lc, kind, f):
+    """Run a ``kind`` loop of ``f`` to its end: (result, seconds).
+
+    ``'fixed'``: ``FixedIntervalLoopingCall`` at ``interval=0``;
+    ``'dynamic'``: ``DynamicLoopingCall`` (``f`` returns 0). Timed from
+    start() to the return of wait().
+    """
+    if kind == 'fixed':
+        loop = lc.FixedIntervalLoopingCall(f)
+        t0 = perf()
+        loop.start(interval=0)
+    else:
+        loop = lc.DynamicLoopingCall(f)
+        t0 = perf()
+        loop.start()
+    result = loop.wait()
+    return result, perf() - t0
+
+
+def periter_medians(periter, p, values, where=''):
+    """Per-iteration cost of Fixed and Dynamic: ``periter_<kind>``.
+
+    ``periter(kind, n)`` runs one loop of ``n`` iterations and returns
+    (us per iteration, ok, detail); a short run warms up first, then the
+    median of ``p['reps']`` runs is kept. ``where`` completes the checks'
+    names.
+    """
+    for kind in ('fixed', 'dynamic'):
+        periter(kind, min(2000, p['n_iter']))          # warm-up
+        runs = []
+        for _ in range(p['reps']):
+            us, ok, detail = periter(kind, p['n_iter'])
+            check(f'periter_{kind}: {p["n_iter"]} iterations{where}, '
+                  f'result returned', ok, detail)
+            runs.append(us)
+        values[f'periter_{kind}'] = statistics.median(runs)
+
+
+def stop_latency(lc, p, values, idle, what):
+    """stop() -> wait() latency of loops idle in a 60 s wait, in us.
+
+    ``idle(loop, ran)`` returns True once ``ran()`` holds (the loop has run
+    f once) and the loop is idle in its wait, False if that never comes
+    (having stopped the loop if need be). ``what`` completes the check's
+    name. Sets ``stoplat_median`` and ``stoplat_p99``.
+    """
+    lat = []
+    ran = [0]
+
+    def idle_f():
+        ran[0] += 1
+
+    bad = 0
+    # The collector is paused during the samples (and run between batches,
+    # outside the timed windows): a collection triggered by whatever the
+    # cycle allocated would otherwise land on a random sample and decide
+    # the p99. (For oslo.service's threading backend this also frees,
+    # every 50 samples, the executors whose worker threads outlive their
+    # loops.)
+    gc.collect()
+    gc.disable()
+    for i in range(p['stoplat_k']):
+        if i % 50 == 49:
+            gc.collect()
+        loop = lc.FixedIntervalLoopingCall(idle_f)
+        loop.start(interval=60)
+        target_runs = i + 1
+        if not idle(loop, lambda: ran[0] >= target_runs):
+            bad += 1
+            continue
+        t0 = perf()
+        loop.stop()
+        result = loop.wait()
+        t1 = perf()
+        if result is not True:
+            bad += 1
+        lat.append((t1 - t0) * 1e6)
+    gc.enable()
+    check(f'stop->wait: {p["stoplat_k"]} loops each ran once{what} and '
+          f'wait() returned True', bad == 0 and ran[0] == p['stoplat_k'],
+          f'bad={bad} runs={ran[0]}')
+    values['stoplat_median'] = statistics.median(lat) if lat else None
+    values['stoplat_p99'] = pct(lat, 99) if lat else None
 
 
 def pct(values, p):

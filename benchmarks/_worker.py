@@ -23,28 +23,25 @@ hub state cannot influence another's figures.
 """
 
 import gc
-import json
 import os
 import statistics
 import sys
 import time
-import warnings
 
-warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+from _common import check
+from _common import main
+from _common import pct
+from _common import periter_medians
+from _common import retry_overhead
+from _common import stop_latency
+from _common import timed_loop
+from harness import green
+from harness import probes
 
-import eventlet  # noqa: E402
-from eventlet import greenthread  # noqa: E402
-from eventlet import hubs  # noqa: E402
-import greenlet  # noqa: E402
-
-from _common import check  # noqa: E402
-from _common import CHECKS  # noqa: E402
-from _common import pct  # noqa: E402
-from _common import retry_overhead  # noqa: E402
-from _common import rss_bytes  # noqa: E402
-
+eventlet = green.eventlet       # imported by harness.green, quietly
 perf = time.perf_counter
 clock = time.monotonic
+spin_until = green.spin_until
 
 
 # -- contenders ---------------------------------------------------------------
@@ -71,49 +68,15 @@ def load(name):
 _LISTENER = None
 
 
-def install_listener():
-    """Register one idle socket with the hub, as any real service has.
+def prepare(scenario, params):
+    """An idle listener, unless the driver says otherwise (--no-listener).
 
-    With no listener at all the epolls hub sleeps with ``time.sleep``
-    (nanosecond timeouts); with one it calls ``epoll_wait``, whose timeout
-    is whole milliseconds, rounded up by CPython. Services always have
-    sockets, so the benchmarks run in that mode unless ``--no-listener``.
+    Services always have sockets, and with one registered the hub waits
+    in ``epoll_wait`` (see harness.green.install_listener).
     """
     global _LISTENER
-    from eventlet.green import socket
-    a, b = socket.socketpair()
-    gt = eventlet.spawn(a.recv, 1)
-    eventlet.sleep(0)
-    _LISTENER = (a, b, gt)
-
-
-def count_greenthreads():
-    """(live greenlets, GreenThread objects still referenced)."""
-    live = threads = 0
-    for o in gc.get_objects():
-        if isinstance(o, greenlet.greenlet):
-            if not o.dead:
-                live += 1
-            if isinstance(o, greenthread.GreenThread):
-                threads += 1
-    return live, threads
-
-
-def hub_timers():
-    """(timers in the hub, of which not yet called nor cancelled)."""
-    hub = hubs.get_hub()
-    items = list(hub.timers) + list(hub.next_timers)
-    return len(items), sum(1 for _, t in items if not t.called)
-
-
-def spin_until(cond, limit=30.0):
-    """Yield to the hub until ``cond()`` holds; False after ``limit`` s."""
-    deadline = clock() + limit
-    while not cond():
-        if clock() > deadline:
-            return False
-        eventlet.sleep(0)
-    return True
+    if params.get('listener', True):
+        _LISTENER = green.install_listener()
 
 
 # -- scenarios ----------------------------------------------------------------
@@ -132,32 +95,17 @@ def sc_micro(lc, contender, p):
                 count[0] += 1
                 if count[0] >= n:
                     raise done_cls('finished')
-            loop = lc.FixedIntervalLoopingCall(f)
-            t0 = perf()
-            loop.start(interval=0)
         else:
             def f():
                 count[0] += 1
                 if count[0] >= n:
                     raise done_cls('finished')
                 return 0
-            loop = lc.DynamicLoopingCall(f)
-            t0 = perf()
-            loop.start()
-        result = loop.wait()
-        t1 = perf()
+        result, seconds = timed_loop(lc, kind, f)
         ok = result == 'finished' and count[0] == n
-        return (t1 - t0) / n * 1e6, ok, (result, count[0])
+        return seconds / n * 1e6, ok, (result, count[0])
 
-    for kind in ('fixed', 'dynamic'):
-        periter(kind, min(2000, p['n_iter']))          # warm-up
-        runs = []
-        for _ in range(p['reps']):
-            us, ok, detail = periter(kind, p['n_iter'])
-            check(f'periter_{kind}: {p["n_iter"]} iterations, result '
-                  f'returned', ok, detail)
-            runs.append(us)
-        values[f'periter_{kind}'] = statistics.median(runs)
+    periter_medians(periter, p, values)
 
     # 6. RetryDecorator first-time success ------------------------------------
     import tenacity
@@ -172,42 +120,13 @@ def sc_micro(lc, contender, p):
     retry_overhead(lc, p, values, others=(('tenacity', tenacity_retry),))
 
     # 4. stop -> wait latency ----------------------------------------------
-    lat = []
-    ran = [0]
-
-    def idle_f():
-        ran[0] += 1
-
-    bad = 0
-    # The collector is paused during the samples (and run between batches,
-    # outside the timed windows): a collection triggered by whatever the
-    # cycle allocated would otherwise land on a random sample and decide
-    # the p99.
-    gc.collect()
-    gc.disable()
-    for i in range(p['stoplat_k']):
-        if i % 50 == 49:
-            gc.collect()
-        loop = lc.FixedIntervalLoopingCall(idle_f)
-        loop.start(interval=60)
-        target_runs = i + 1
-        if not spin_until(lambda: ran[0] >= target_runs, 5):
-            bad += 1
-            continue
+    def idle(loop, ran):
+        if not spin_until(ran, 5):
+            return False
         eventlet.sleep(0)       # now certainly idle in its 60 s wait
-        t0 = perf()
-        loop.stop()
-        result = loop.wait()
-        t1 = perf()
-        if result is not True:
-            bad += 1
-        lat.append((t1 - t0) * 1e6)
-    gc.enable()
-    check(f'stop->wait: {p["stoplat_k"]} loops each ran once and wait() '
-          f'returned True', bad == 0 and ran[0] == p['stoplat_k'],
-          f'bad={bad} runs={ran[0]}')
-    values['stoplat_median'] = statistics.median(lat)
-    values['stoplat_p99'] = pct(lat, 99)
+        return True
+
+    stop_latency(lc, p, values, idle, '')
     return values
 
 
@@ -262,15 +181,15 @@ def sc_start(lc, contender, p):
     count[0] = 0
 
     gc.collect()
-    live0, threads0 = count_greenthreads()
-    rss0 = rss_bytes()
+    live0, threads0 = green.greenlet_counts()
+    rss0 = probes.rss_bytes()
     t0 = perf()
     loops = start_loops(lc, n, 3600, f)
     t1 = perf()
     ok = spin_until(lambda: count[0] >= n, 120)
     t2 = perf()
     gc.collect()
-    rss1 = rss_bytes()
+    rss1 = probes.rss_bytes()
     check(f'start {n}: every loop ran exactly once and is idle',
           ok and count[0] == n, count[0])
     values['start_us'] = (t2 - t0) / n * 1e6
@@ -282,7 +201,7 @@ def sc_start(lc, contender, p):
     check(f'start {n}: no loop ran after stop()', count[0] == n, count[0])
     del loops
     gc.collect()
-    live1, threads1 = count_greenthreads()
+    live1, threads1 = green.greenlet_counts()
     check(f'start {n}: no greenthread left after stop+wait',
           live1 == live0 and threads1 == threads0,
           f'live {live0}->{live1}, GreenThread objects {threads0}->{threads1}')
@@ -490,18 +409,18 @@ def sc_leak(lc, contender, p):
     cycle(50)                                    # warm caches
     settle()
     base_mem = tracemalloc.get_traced_memory()[0]
-    base_threads = count_greenthreads()
-    base_timers = hub_timers()
+    base_threads = green.greenlet_counts()
+    base_timers = green.hub_timers()
     bad = cycle(cycles)
     settle()
     mem1 = tracemalloc.get_traced_memory()[0]
-    threads1 = count_greenthreads()
-    timers1 = hub_timers()
+    threads1 = green.greenlet_counts()
+    timers1 = green.hub_timers()
     bad += cycle(cycles)
     settle()
     mem2 = tracemalloc.get_traced_memory()[0]
-    threads2 = count_greenthreads()
-    timers2 = hub_timers()
+    threads2 = green.greenlet_counts()
+    timers2 = green.hub_timers()
     tracemalloc.stop()
     check(f'leak: {2 * cycles} cycles, each ran f and wait() returned '
           f'True', bad == 0 and ran[0] == 50 + 2 * cycles, (bad, ran[0]))
@@ -518,15 +437,6 @@ def sc_leak(lc, contender, p):
                        'mem': [base_mem, mem1, mem2]}}
 
 
-def burn_cpu(n, seconds):
-    """Start ``n`` CPU-bound competitor processes; they end by themselves."""
-    import subprocess
-    code = ('import time\nend = time.monotonic() + %r\n'
-            'while time.monotonic() < end:\n    pass\n' % seconds)
-    return [subprocess.Popen([sys.executable, '-c', code])
-            for _ in range(n)]
-
-
 def sc_load(lc, contender, p):
     """One loop at 100 ms while competitor processes keep the CPU busy."""
     interval, periods = p['interval'], p['periods']
@@ -538,16 +448,16 @@ def sc_load(lc, contender, p):
         if len(starts) > periods:
             raise done_cls('finished')
 
-    burners = burn_cpu(p['burners'], interval * periods + 5)
+    # They end by themselves, should this process be killed first.
+    from harness import procs
+    burners = procs.start_busy(p['burners'], interval * periods + 5)
     try:
         eventlet.sleep(0.2)                 # the competitors are running
         loop = lc.FixedIntervalLoopingCall(f)
         loop.start(interval)
         result = loop.wait()
     finally:
-        for proc in burners:
-            proc.kill()
-            proc.wait()
+        procs.stop_busy(burners)
     check(f'load: {periods} periods then done',
           result == 'finished' and len(starts) == periods + 1,
           (result, len(starts)))
@@ -595,27 +505,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    contender, scenario, params = sys.argv[1], sys.argv[2], sys.argv[3]
-    params = json.loads(params)
-    lc = load(contender)
-    if params.get('listener', True):
-        install_listener()
-    gc.collect()
-    t0 = perf()
-    try:
-        values = SCENARIOS[scenario](lc, contender, params)
-    except Exception as exc:
-        import traceback
-        traceback.print_exc()
-        values = {}
-        check(f'{scenario}: ran without error', False, repr(exc))
-    values['_seconds'] = perf() - t0
-    print(json.dumps({'values': values, 'checks': CHECKS}))
-    sys.stdout.flush()
-    # Do not wait for greenthreads or the listener at exit.
-    os._exit(0)
-
-
 if __name__ == '__main__':
-    main()
+    main(SCENARIOS, load, prepare)

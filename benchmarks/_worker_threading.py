@@ -26,7 +26,6 @@ futurist, without patching anything).
 import gc
 import json
 import os
-import statistics
 import sys
 import threading
 import time
@@ -36,9 +35,13 @@ warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 from _common import check  # noqa: E402
 from _common import CHECKS  # noqa: E402
-from _common import pct  # noqa: E402
+from _common import main  # noqa: E402
+from _common import periter_medians  # noqa: E402
 from _common import retry_overhead  # noqa: E402
-from _common import rss_bytes  # noqa: E402
+from _common import stop_latency  # noqa: E402
+from _common import timed_loop  # noqa: E402
+from harness import modes  # noqa: E402
+from harness import probes  # noqa: E402
 
 perf = time.perf_counter
 clock = time.monotonic
@@ -70,23 +73,17 @@ def load(name):
     raise SystemExit(f'unknown contender {name!r}')
 
 
-def check_native(where):
+def check_native(scenario, params):
     """Nothing is monkey-patched: threads are OS threads."""
-    patcher = sys.modules.get('eventlet.patcher')
-    patched = patcher is not None and patcher.is_monkey_patched('thread')
-    check(f'{where}: threading is not monkey-patched', not patched)
+    check(f'{scenario}: threading is not monkey-patched',
+          not modes.monkey_patched())
 
 
 # -- helpers ------------------------------------------------------------------
 
 def wait_until(cond, limit=5.0, step=20e-6):
     """Poll ``cond()`` (sleeping ``step`` between polls) for ``limit`` s."""
-    deadline = clock() + limit
-    while not cond():
-        if clock() > deadline:
-            return False
-        time.sleep(step)
-    return True
+    return probes.wait_until(cond, limit, step)
 
 
 def idle_in_wait(loop):
@@ -134,74 +131,30 @@ def sc_micro(lc, contender, p):
                 raise done_cls('finished')
 
         if kind == 'fixed':
-            loop = lc.FixedIntervalLoopingCall(counted)
-            t0 = perf()
-            loop.start(interval=0)
+            f = counted
         else:
             def f():
                 counted()
                 return 0
-            loop = lc.DynamicLoopingCall(f)
-            t0 = perf()
-            loop.start()
-        result = loop.wait()
-        t1 = perf()
+        result, seconds = timed_loop(lc, kind, f)
         ok = (result == 'finished' and count[0] == n and
               MAIN not in idents and len(idents) == 1)
-        return (t1 - t0) / n * 1e6, ok, (result, count[0], len(idents))
+        return seconds / n * 1e6, ok, (result, count[0], len(idents))
 
-    for kind in ('fixed', 'dynamic'):
-        periter(kind, min(2000, p['n_iter']))          # warm-up
-        runs = []
-        for _ in range(p['reps']):
-            us, ok, detail = periter(kind, p['n_iter'])
-            check(f'periter_{kind}: {p["n_iter"]} iterations in a thread '
-                  f'of its own, result returned', ok, detail)
-            runs.append(us)
-        values[f'periter_{kind}'] = statistics.median(runs)
+    periter_medians(periter, p, values, ' in a thread of its own')
 
     # 2. stop -> wait latency ----------------------------------------------
-    lat = []
-    ran = [0]
-
-    def idle_f():
-        ran[0] += 1
-
-    bad = 0
-    # As in _worker.py, the collector is paused during the samples and run
-    # between batches, outside the timed windows. (For oslo.service this
-    # also frees, every 50 samples, the executors whose worker threads
-    # outlive their loops.)
-    gc.collect()
-    gc.disable()
-    for i in range(p['stoplat_k']):
-        if i % 50 == 49:
-            gc.collect()
-        loop = lc.FixedIntervalLoopingCall(idle_f)
-        loop.start(interval=60)
-        target_runs = i + 1
-        if not wait_until(lambda: ran[0] >= target_runs and
-                          idle_in_wait(loop), 5):
-            bad += 1
+    def idle(loop, ran):
+        if not wait_until(lambda: ran() and idle_in_wait(loop), 5):
             loop.stop()
             loop.wait()
-            continue
+            return False
         # The thread registered as a waiter just before blocking: give it
         # the moment it needs to really block.
         time.sleep(0.0002)
-        t0 = perf()
-        loop.stop()
-        result = loop.wait()
-        t1 = perf()
-        if result is not True:
-            bad += 1
-        lat.append((t1 - t0) * 1e6)
-    gc.enable()
-    check(f'stop->wait: {p["stoplat_k"]} loops each ran once, idled, and '
-          f'wait() returned True', bad == 0 and ran[0] == p['stoplat_k'],
-          f'bad={bad} runs={ran[0]}')
-    values['stoplat_median'] = statistics.median(lat) if lat else None
-    values['stoplat_p99'] = pct(lat, 99) if lat else None
+        return True
+
+    stop_latency(lc, p, values, idle, ', idled,')
 
     # 3. RetryDecorator first-time success ---------------------------------
     # Last, because oslo.service's threading RetryDecorator leaves one
@@ -263,7 +216,8 @@ def progress(values):
     so the driver keeps the last of these lines instead of waiting for the
     final one.
     """
-    print(json.dumps({'progress': values, 'checks': CHECKS}), flush=True)
+    print(json.dumps({'progress': values, 'checks': CHECKS.items}),
+          flush=True)
 
 
 def sc_stop(lc, contender, p):
@@ -285,7 +239,7 @@ def sc_stop(lc, contender, p):
 
     gc.collect()
     base = threading.active_count()
-    rss0 = rss_bytes()
+    rss0 = probes.rss_bytes()
     cls = lc.FixedIntervalLoopingCall
     loops = []
     t0 = perf()
@@ -307,7 +261,7 @@ def sc_stop(lc, contender, p):
         lambda: all(idle_in_wait(x) for x in loops),
         max(0.0, deadline - clock()), step=0.005)
     t1 = perf()
-    rss1 = rss_bytes()
+    rss1 = probes.rss_bytes()
     values['started'] = started
     values['ran'] = n - runs.count(0)
     check(f'stop {n}: all {n} loops started, ran f once and went idle '
@@ -393,26 +347,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    contender, scenario, params = sys.argv[1], sys.argv[2], sys.argv[3]
-    params = json.loads(params)
-    lc = load(contender)
-    check_native(scenario)
-    gc.collect()
-    t0 = perf()
-    try:
-        values = SCENARIOS[scenario](lc, contender, params)
-    except Exception as exc:
-        import traceback
-        traceback.print_exc()
-        values = {}
-        check(f'{scenario}: ran without error', False, repr(exc))
-    values['_seconds'] = perf() - t0
-    print(json.dumps({'values': values, 'checks': CHECKS}))
-    sys.stdout.flush()
-    # Do not wait for loop threads (or oslo.service's executor threads).
-    os._exit(0)
-
-
 if __name__ == '__main__':
-    main()
+    main(SCENARIOS, load, check_native)

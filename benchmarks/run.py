@@ -30,40 +30,34 @@ reported, then one summary table per section with the targets.
 """
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import os
 import platform
-import queue
-import statistics
-import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-#: The roles of a section's three contenders, in table order.
-ROLES = ('floor', 'ours', 'ref')
+ROOT = os.path.dirname(HERE)
+# The docs load this file by its path: what it imports comes from the
+# root, whoever runs it.
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
-
-class Section:
-    def __init__(self, name, contenders, worker, title):
-        self.name = name
-        self.contenders = contenders        # in ROLES order
-        self.names = dict(zip(ROLES, contenders))
-        self.worker = os.path.join(HERE, worker)
-        self.title = title
-
-
-SECTIONS = {
-    'eventlet': Section('eventlet', ('floor', 'ours', 'ref'), '_worker.py',
-                        'eventlet'),
-    'threading': Section(
-        'threading', ('floor-threading', 'ours-threading', 'ref-threading'),
-        '_worker_threading.py',
-        'native threads: floor = floor-threading, ours = ours-threading, '
-        'ref = ref-threading'),
-}
+from benchmarks._rows import build_rows  # noqa: E402
+from benchmarks._rows import build_thread_rows  # noqa: E402
+from benchmarks._rows import k_label  # noqa: E402
+# The summary of saved results, as the docs read it.
+from benchmarks._summary import HEAD  # noqa: E402,F401
+from benchmarks._summary import load_results  # noqa: E402,F401
+from benchmarks._summary import print_table  # noqa: E402
+from benchmarks._summary import Results  # noqa: E402
+from benchmarks._summary import SECTIONS  # noqa: E402
+from benchmarks._summary import summaries  # noqa: E402,F401
+from benchmarks._summary import summarize  # noqa: E402
+from benchmarks._summary import table_lines  # noqa: E402,F401
+from harness import procs  # noqa: E402
 
 
 class Job:
@@ -162,32 +156,37 @@ def make_plan(args):
     return jobs, big, mid, nstop
 
 
-def _parse(proc_out, proc_err, returncode, job):
-    lines = [ln for ln in proc_out.splitlines() if ln.strip()]
+# -- running the workers ------------------------------------------------------
+
+def _command(contender, job, params=None):
+    return [sys.executable, job.section.worker, contender, job.scenario,
+            json.dumps(job.params if params is None else params)]
+
+
+def _crash(job, why):
+    return {'values': {}, 'checks': [[f'!crash {job.name}', False, why]]}
+
+
+def _result(outcome, job, timeout):
+    """The worker's result, or a failed ``!crash`` check saying why not."""
+    if outcome.timed_out:
+        return _crash(job, f'timed out after {timeout}s')
     try:
-        data = json.loads(lines[-1])
-        if returncode:
-            raise ValueError(f'exit code {returncode}')
+        data = procs.last_result(outcome.stdout)
+        if outcome.returncode:
+            raise ValueError(f'exit code {outcome.returncode}')
         return data
     except (IndexError, ValueError) as exc:
-        tail = (proc_err or '').strip().splitlines()[-5:]
-        return {'values': {}, 'checks': [
-            [f'!crash {job.name}', False, f'{exc}: {" | ".join(tail)}']]}
+        return _crash(job, f'{exc}: {outcome.tail()}')
 
 
 def run_one(contender, job, timeout):
     if job.limit is not None:
         return run_limited(contender, job)
     timeout = job.timeout or timeout
-    cmd = [sys.executable, job.section.worker, contender, job.scenario,
-           json.dumps(job.params)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True,
-                              timeout=timeout, cwd=HERE)
-    except subprocess.TimeoutExpired:
-        return {'values': {}, 'checks': [
-            [f'!crash {job.name}', False, f'timed out after {timeout}s']]}
-    return _parse(proc.stdout, proc.stderr, proc.returncode, job)
+    with procs.Child(_command(contender, job), env=procs.child_env(),
+                     cwd=HERE) as child:
+        return _result(child.communicate(timeout), job, timeout)
 
 
 def run_limited(contender, job, grace=2.0):
@@ -198,534 +197,43 @@ def run_limited(contender, job, grace=2.0):
     ``limit + grace`` seconds after the first one (or after ``job.timeout``
     in all), and then reports the last progress line it got.
     """
-    cmd = [sys.executable, job.section.worker, contender, job.scenario,
-           json.dumps(job.params)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=HERE)
-    lines = queue.Queue()
-
-    def read(stream, sink):
-        for line in stream:
-            sink(line)
-        sink(None)
-
-    err = []
-    threading.Thread(target=read, args=(proc.stdout, lines.put),
-                     daemon=True).start()
-    threading.Thread(target=read, args=(proc.stderr, err.append),
-                     daemon=True).start()
-    t_start = time.monotonic()
-    deadline = t_start + job.timeout
     last = final = None
-    killed = False
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            proc.kill()
-            killed = True
-            break
-        if line is None:
-            break
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue
-        if 'progress' in data:
-            if last is None:
-                # The measured phase begins now.
-                deadline = min(deadline,
-                               time.monotonic() + job.limit + grace)
-            last = data
-        elif 'values' in data:
-            final = data
-    proc.wait()
+    with procs.Child(_command(contender, job), env=procs.child_env(),
+                     cwd=HERE) as child:
+        child.deadline = child.started + job.timeout
+        for line in child.lines():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if 'progress' in data:
+                if last is None:
+                    # The measured phase begins now.
+                    child.deadline = min(child.deadline, time.monotonic() +
+                                         job.limit + grace)
+                last = data
+            elif 'values' in data:
+                final = data
+        outcome = child.wait()
     if final is not None:
         return final
-    if last is not None and killed:
-        values = dict(last['progress'], killed_after_s=round(
-            time.monotonic() - t_start, 1))
+    if last is not None and outcome.timed_out:
+        values = dict(last['progress'],
+                      killed_after_s=round(outcome.wall, 1))
         return {'values': values, 'checks': last['checks']}
-    tail = ''.join(x for x in err if x).strip().splitlines()[-5:]
-    why = (f'killed after {job.timeout}s' if killed else
-           f'exit code {proc.returncode}')
-    return {'values': {}, 'checks': [
-        [f'!crash {job.name}', False, f'{why}: {" | ".join(tail)}']]}
+    why = (f'killed after {job.timeout}s' if outcome.timed_out else
+           f'exit code {outcome.returncode}')
+    return _crash(job, f'{why}: {outcome.tail()}')
 
 
 def run_concurrent(order, job, timeout):
     params = dict(job.params, start_at=time.time() + 1.0)
-    procs = {}
-    for c in order:
-        cmd = [sys.executable, job.section.worker, c, job.scenario,
-               json.dumps(params)]
-        procs[c] = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True,
-                                    cwd=HERE)
-    out = {}
-    for c, proc in procs.items():
-        try:
-            so, se = proc.communicate(timeout=timeout)
-            out[c] = _parse(so, se, proc.returncode, job)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            out[c] = {'values': {}, 'checks': [
-                [f'!crash {job.name}', False, f'timed out after {timeout}s']]}
-    return out
-
-
-# -- statistics --------------------------------------------------------------
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-class Results:
-    def __init__(self, rounds):
-        self.rounds = rounds
-        self.data = {}          # job -> contender -> round -> result dict
-
-    def put(self, job, contender, rnd, result):
-        self.data.setdefault(job, {}).setdefault(contender, {})[rnd] = result
-
-    def value(self, job, contender, rnd, key):
-        res = self.data.get(job, {}).get(contender, {}).get(rnd)
-        if res is None:
-            return None
-        v = res['values'].get(key)
-        return v if isinstance(v, (int, float)) else None
-
-    def failures(self, job, contender, prefixes):
-        bad = []
-        for res in self.data.get(job, {}).get(contender, {}).values():
-            for name, ok, detail in res['checks']:
-                if ok:
-                    continue
-                if name.startswith('!crash') or any(
-                        name.startswith(p) for p in prefixes):
-                    bad.append((name, detail))
-        return bad
-
-
-class Row:
-    """One line of the summary table.
-
-    ``fn(c, r)`` gives contender c's value in round r (or None); ``judge``
-    gets (medians, median of per-round ours/floor, median of per-round
-    ref/ours, per-round values) and returns True/False, or None for info;
-    the medians are keyed by role (floor, ours, ref).
-
-    ``dnf(c, r)``, if given, returns None or, for a round that ran out of
-    its time limit, a dict with ``limit`` and what got done: the limit then
-    stands in for the value as a lower bound (shown with ">"), and the
-    contender's median is None for ``judge``.
-    """
-
-    def __init__(self, label, fn, fmt, target, judge, jobs, prefixes,
-                 ratios=True, agg=med, dnf=None):
-        self.label = label
-        self.fn = fn
-        self.fmt = fmt
-        self.target = target
-        self.judge = judge
-        self.jobs = jobs
-        self.prefixes = prefixes
-        self.ratios = ratios
-        self.agg = agg
-        self.dnf = dnf
-
-
-def ratio_list(per_round, a, b):
-    out = []
-    for va, vb in zip(per_round[a], per_round[b]):
-        if va is not None and vb not in (None, 0):
-            out.append(va / vb)
-    return out
-
-
-def build_rows(res, big, mid):
-    V = res.value
-    bigjob = f'start_{big // 1000}k'
-    bigl = f'{big // 1000}k'
-    midjob = f'start_{mid // 1000}k'
-    midl = f'{mid // 1000}k'
-
-    def val(job, key):
-        return lambda c, r: V(job, c, r, key)
-
-    def growth(c, r):
-        a, b = V(bigjob, c, r, 'start_us'), V('start_1k', c, r, 'start_us')
-        return a / b if a is not None and b else None
-
-    def mem_growth(c, r):
-        a = V(midjob, c, r, 'traced_per_loop')
-        b = V('start_1k', c, r, 'traced_per_loop')
-        return a / b if a is not None and b else None
-
-    def tenacity_ratio(c, r):
-        # Measured in ours' own process, next to ours' figure.
-        if c != 'ours':
-            return None
-        t = V('micro', 'ours', r, 'tenacity_overhead')
-        o = V('micro', 'ours', r, 'retry_overhead')
-        return t / o if t is not None and o else None
-
-    def le(limit):
-        return lambda m, rof, rro, per: rof is not None and rof <= limit
-
-    def periter_ok(m, rof, rro, per):
-        return (rof is not None and rof <= 1.3 and rro is not None and
-                rro >= 2.5)
-
-    def ours_abs_le(limit):
-        return lambda m, rof, rro, per: (
-            m.get('ours') is not None and abs(m['ours']) <= limit)
-
-    def ours_le_ref(m, rof, rro, per):
-        return (m.get('ours') is not None and m.get('ref') is not None
-                and m['ours'] <= m['ref'])
-
-    def info(*a):
-        return None
-
-    rows = [
-        Row('per-iteration Fixed(interval=0), us', val('micro',
-            'periter_fixed'), '{:.2f}', '<=1.3x floor, >=2.5x faster than ref',
-            periter_ok, ['micro'], ['periter_fixed']),
-        Row('per-iteration Dynamic(f->0), us', val('micro', 'periter_dynamic'),
-            '{:.2f}', '<=1.3x floor, >=2.5x faster than ref', periter_ok,
-            ['micro'], ['periter_dynamic']),
-        Row('idle CPU per wake-up, us (2000 loops @0.2s)',
-            val('idle', 'cpu_per_wake_us'), '{:.2f}', '<=1.25x floor',
-            le(1.25), ['idle'], ['idle']),
-        Row('idle CPU, % of a core (10k wake-ups/s)', val('idle', 'cpu_pct'),
-            '{:.1f}', 'info', info, ['idle'], ['idle']),
-        Row('first loop of a process (one-time set-up), us',
-            val('start_1k', 'first_loop_us'), '{:.0f}', 'info', info,
-            ['start_1k'], ['first loop']),
-        Row('start to idle, us/loop @1k', val('start_1k', 'start_us'),
-            '{:.2f}', '<=1.2x floor', le(1.2), ['start_1k'], ['start 1000']),
-        Row(f'start to idle, us/loop @{midl}', val(midjob, 'start_us'),
-            '{:.2f}', '<=1.2x floor', le(1.2), [midjob], [f'start {mid}']),
-        Row(f'start to idle, us/loop @{bigl}', val(bigjob, 'start_us'),
-            '{:.2f}', '<=1.2x floor', le(1.2), [bigjob], [f'start {big}']),
-        Row(f'start cost growth {bigl}/1k (x)', growth, '{:.2f}',
-            "no worse than floor's (+10% noise)", le(1.10),
-            ['start_1k', bigjob], ['start']),
-        Row(f'memory/idle loop, RSS @{bigl}, bytes', val(bigjob,
-            'rss_per_loop'), '{:.0f}', '<=1.05x floor', le(1.05), [bigjob],
-            [f'start {big}']),
-        Row(f'memory/idle loop, tracemalloc @{midl}, bytes',
-            val(midjob, 'traced_per_loop'), '{:.0f}', '<=1.05x floor',
-            le(1.05), [midjob], [f'memory {mid}']),
-        Row(f'memory/loop growth {midl}/1k (tracemalloc, x)', mem_growth,
-            '{:.3f}', 'info', info, ['start_1k', midjob], ['memory']),
-        Row('stop->wait latency median, us', val('micro', 'stoplat_median'),
-            '{:.1f}', 'ours <= ref', ours_le_ref, ['micro'], ['stop->wait']),
-        Row('stop->wait latency p99, us', val('micro', 'stoplat_p99'),
-            '{:.1f}', 'ours <= ref', ours_le_ref, ['micro'], ['stop->wait']),
-    ]
-    for ms, job in ((1, 'accuracy'), (15, 'accuracy'), (100, 'drift')):
-        for kind in ('short', 'half'):
-            rows.append(Row(
-                f'mean period error @{ms}ms, {kind} f, %',
-                val(job, f'err_{kind}_{ms}ms'), '{:+.3f}', '|ours| <= 1%',
-                ours_abs_le(1.0), [job], [f'{job} {kind}_{ms}ms'],
-                ratios=False))
-    for ms, job in ((15, 'accuracy'), (100, 'drift')):
-        for kind in ('short', 'half'):
-            rows.append(Row(
-                f'mean |period error| @{ms}ms, {kind} f, ms',
-                val(job, f'abserr_{kind}_{ms}ms'), '{:.3f}',
-                'ours <= 0.1 ms', ours_abs_le(0.1), [job],
-                [f'{job} {kind}_{ms}ms'], ratios=False))
-    for kind in ('short', 'half'):
-        rows.append(Row(
-            f'drift @100ms, {kind} f, ms per 100 periods',
-            val('drift', f'drift_{kind}_100ms'), '{:+.2f}', '|ours| <= 1 ms',
-            ours_abs_le(1.0), ['drift'], [f'drift {kind}_100ms'],
-            ratios=False))
-    rows += [
-        Row('2 CPU-bound competitors: shortest gap between runs, '
-            'x interval', val('load', 'min_gap_frac'), '{:.2f}',
-            'ours >= 0.5 (no burst)',
-            lambda m, rof, rro, per: (
-                m.get('ours') is not None and m['ours'] >= 0.5),
-            ['load'], ['load'], ratios=False),
-        Row('2 CPU-bound competitors: drift @100ms, ms per 100 periods',
-            val('load', 'drift_ms'), '{:+.2f}', '|ours| <= 2 ms',
-            ours_abs_le(2.0), ['load'], ['load'], ratios=False),
-        Row('0.5 s stall at 0.2 s: shortest gap between runs, x interval',
-            val('stall', 'min_gap_frac'), '{:.2f}', 'ours >= 0.5 (no burst)',
-            lambda m, rof, rro, per: (
-                m.get('ours') is not None and m['ours'] >= 0.5),
-            ['stall'], ['stall'], ratios=False),
-    ]
-    rows += [
-        Row('RetryDecorator 1st-success overhead, us',
-            val('micro', 'retry_overhead'), '{:.3f}',
-            'ours <=1 us, >=20x faster than ref',
-            lambda m, rof, rro, per: (
-                m.get('ours') is not None and m['ours'] <= 1.0 and
-                rro is not None and rro >= 20),
-            ['micro'], ['retry']),
-        Row('  tenacity @retry overhead, us (in each process); '
-            'ref/ours col = tenacity/ours',
-            val('micro', 'tenacity_overhead'), '{:.3f}',
-            '>=10x faster than tenacity',
-            lambda m, rof, rro, per: (
-                per is not None and per >= 10),
-            ['micro'], ['retry'], ratios=False),
-        Row('capacity: iterations/s, % of 100k asked',
-            val('capacity', 'pct_of_asked'), '{:.1f}', 'ours >= 95%',
-            lambda m, rof, rro, per: (
-                m.get('ours') is not None and m['ours'] >= 95),
-            ['capacity'], ['capacity'], ratios=False),
-        Row('capacity: p99 lateness (period - interval), ms',
-            val('capacity', 'late_p99_ms'), '{:.2f}', 'ours <= 2 ms',
-            lambda m, rof, rro, per: (
-                m.get('ours') is not None and m['ours'] <= 2.0),
-            ['capacity'], ['capacity'], ratios=False),
-        Row('leak: greenthreads + timers left (max)',
-            lambda c, r: (None if V('leak', c, r, 'greenthreads_left') is None
-                          else V('leak', c, r, 'greenthreads_left') +
-                          V('leak', c, r, 'timers_left')),
-            '{:.0f}', '0', lambda m, rof, rro, per: m.get('ours') == 0,
-            ['leak'], ['leak'], ratios=False,
-            agg=lambda xs: max([x for x in xs if x is not None],
-                               default=None)),
-        Row('leak: memory vs baseline after 2x1000 cycles, KiB (max)',
-            val('leak', 'mem_delta_kib'), '{:.1f}', '<= 16 KiB',
-            lambda m, rof, rro, per: (
-                m.get('ours') is not None and m['ours'] <= 16),
-            ['leak'], ['leak'], ratios=False,
-            agg=lambda xs: max([x for x in xs if x is not None],
-                               default=None)),
-    ]
-    for row in rows:
-        if row.label.startswith('  tenacity'):
-            row.tenacity_ratio = tenacity_ratio
-    return rows
-
-
-def k_label(n):
-    return f'{n // 1000}k' if n >= 1000 and not n % 1000 else str(n)
-
-
-def build_thread_rows(res, nstop):
-    """The rows of the native-thread section (roles: floor, ours, ref)."""
-    V = res.value
-    nl = k_label(nstop)
-    stopjob = f'thr_stop_{nl}'
-
-    def val(job, key, scale=1):
-        def get(c, r):
-            v = V(job, c, r, key)
-            return None if v is None else v * scale
-        return get
-
-    def stop_dnf(c, r):
-        got = res.data.get(stopjob, {}).get(c, {}).get(r)
-        if got is None:
-            return None
-        v = got['values']
-        if v.get('stop_s') is not None or v.get('phase') not in (
-                'stop', 'wait', 'end'):
-            return None
-        return {'limit': v['limit_s'], 'n': v['n'],
-                'stopped': v.get('stopped', 0),
-                'waited': v.get('waited', 0),
-                'ended': max(v.get('ended', 0), v.get('waited', 0)),
-                'killed': 'killed_after_s' in v}
-
-    def le(limit):
-        return lambda m, rof, rro, per: rof is not None and rof <= limit
-
-    def ours_le(limit):
-        return lambda m, rof, rro, per: (
-            m.get('ours') is not None and m['ours'] <= limit)
-
-    def info(*a):
-        return None
-
-    def worst(xs):
-        return max([x for x in xs if x is not None], default=None)
-
-    threads = 'OS threads left after 1000 start/stop/wait cycles'
-    return [
-        Row('per-iteration Fixed(interval=0), us',
-            val('thr_micro', 'periter_fixed'), '{:.2f}', '<=1.5x floor',
-            le(1.5), ['thr_micro'], ['periter_fixed']),
-        Row('per-iteration Dynamic(f->0), us',
-            val('thr_micro', 'periter_dynamic'), '{:.2f}', 'info', info,
-            ['thr_micro'], ['periter_dynamic']),
-        Row('RetryDecorator 1st-success overhead, us',
-            val('thr_micro', 'retry_overhead'), '{:.3f}', 'ours <= 1 us',
-            ours_le(1.0), ['thr_micro'], ['retry']),
-        Row('stop->wait latency median, us',
-            val('thr_micro', 'stoplat_median'), '{:.1f}', 'info', info,
-            ['thr_micro'], ['stop->wait']),
-        Row('stop->wait latency p99, us', val('thr_micro', 'stoplat_p99'),
-            '{:.1f}', 'info', info, ['thr_micro'], ['stop->wait']),
-        Row(f'{threads}, immediately (max)',
-            val('thr_threads', 'threads_immediately'), '{:.0f}',
-            '<= 1 (the last one exiting)', ours_le(1), ['thr_threads'],
-            ['threads'], ratios=False, agg=worst),
-        Row(f'{threads}, after gc + 0.1 s (max)',
-            val('thr_threads', 'threads_settled'), '{:.0f}', '0',
-            ours_le(0), ['thr_threads'], ['threads'], ratios=False,
-            agg=worst),
-        Row(f'{threads}, after gc + 1.2 s (max)',
-            val('thr_threads', 'threads_later'), '{:.0f}', 'info', info,
-            ['thr_threads'], ['threads'], ratios=False, agg=worst),
-        Row(f'start {nl} native loops until all idle, s',
-            val(stopjob, 'start_s'), '{:.2f}', 'info', info, [stopjob],
-            [f'stop {nstop}: all']),
-        Row(f'memory/idle native loop, RSS @{nl}, KiB',
-            val(stopjob, 'rss_per_loop', 1 / 1024), '{:.1f}', 'info', info,
-            [stopjob], [f'stop {nstop}: all']),
-        Row(f'stop() all {nl}, then wait() all, s', val(stopjob, 'stop_s'),
-            '{:.2f}', 'ours <= 5 s', ours_le(5.0), [stopjob],
-            [f'stop {nstop}'], dnf=stop_dnf),
-        Row(f'  threads still alive 0.2 s after the last of {nl} wait() '
-            f'(max)', val(stopjob, 'threads_after_stop'), '{:.0f}', 'info',
-            info, [stopjob], [f'stop {nstop}'], ratios=False, agg=worst),
-    ]
-
-
-def fmt(row, v):
-    return '-' if v is None else row.fmt.format(v)
-
-
-def dnf_text(d):
-    """'> limit, did not finish', with how far the phase got."""
-    if d['stopped'] < d['n']:
-        return (f'>{d["limit"]:g} DNF (stop() {d["stopped"]}/{d["n"]}, '
-                f'{d["ended"]} ended)')
-    return f'>{d["limit"]:g} DNF ({d["ended"]}/{d["n"]} ended)'
-
-
-def summarize(res, rows, rounds, section):
-    """Per-row medians, ratios and verdicts; prints the details."""
-    names = section.names
-    summary = []
-    print(f'\n=== Details, {section.name} (per-round values; ratios are '
-          f'per round) ===')
-    for row in rows:
-        print(f'\n{row.label}')
-        m = {}
-        per_round = {}
-        lower = {}              # role -> DNF info: value is a lower bound
-        for role in ROLES:
-            c = names[role]
-            vals = []
-            shown = []
-            for r in range(rounds):
-                v = row.fn(c, r)
-                d = row.dnf(c, r) if row.dnf else None
-                if d is not None:
-                    lower[role] = d
-                    v = d['limit']
-                    shown.append(
-                        f'{dnf_text(d)} [stop() {d["stopped"]}, wait() '
-                        f'{d["waited"]}' +
-                        (', killed]' if d['killed'] else ']'))
-                elif v is not None:
-                    shown.append(fmt(row, v))
-                vals.append(v)
-            per_round[role] = vals
-            m[role] = None if role in lower else row.agg(vals)
-            result = (dnf_text(lower[role]) if role in lower else
-                      fmt(row, m[role]))
-            print(f'  {c:15s}: {" ".join(shown)}   -> {result}')
-        rof = rro = per = None
-        if row.ratios:
-            of = ratio_list(per_round, 'ours', 'floor')
-            ro = ratio_list(per_round, 'ref', 'ours')
-            rof, rro = med(of), med(ro)
-            print('  ours/floor: ' + ' '.join(f'{x:.2f}' for x in of) +
-                  (f'   -> {rof:.2f}' if rof is not None else ''))
-            print('  ref/ours:   ' + ' '.join(f'{x:.2f}' for x in ro) +
-                  (f'   -> {rro:.2f}' if rro is not None else ''))
-        tr = getattr(row, 'tenacity_ratio', None)
-        if tr is not None:
-            ts = [tr('ours', r) for r in range(rounds)]
-            ts = [x for x in ts if x is not None]
-            per = med(ts)
-            print('  tenacity/ours: ' + ' '.join(f'{x:.1f}' for x in ts) +
-                  (f'   -> {per:.1f}' if per is not None else ''))
-        if all(v is None for v in m.values()) and not lower:
-            verdict = 'n/a'             # not run (--only)
-        else:
-            verdict = row.judge(m, rof, rro, per)
-        fails = []
-        for role in ROLES:
-            for job in row.jobs:
-                if res.failures(job, names[role], row.prefixes):
-                    fails.append(names[role])
-                    break
-        met = {True: 'yes', False: 'NO', None: 'info', 'n/a': 'n/a'}[verdict]
-        if fails:
-            met += ' FAIL:' + ','.join(fails)
-        summary.append((row, m, rof, rro, per, met, lower))
-    return summary
-
-
-def _bound(lower_of, num, den):
-    """The prefix of a ratio num/den where a DNF value is a lower bound."""
-    if num in lower_of and den not in lower_of:
-        return '>'
-    if den in lower_of and num not in lower_of:
-        return '<'
-    return '?' if num in lower_of else ''
-
-
-#: The columns of a summary table.
-HEAD = ('metric', 'floor', 'ours', 'ref', 'ours/floor', 'ref/ours', 'target',
-        'met?')
-
-
-def table_lines(summary):
-    """The cells of a summary table, as text, one tuple per row (HEAD)."""
-    lines = []
-    for row, m, rof, rro, per, met, lower in summary:
-        if per is not None:
-            rro_s = f'{per:.1f}'
-        else:
-            rro_s = ('-' if rro is None else
-                     _bound(lower, 'ref', 'ours') + f'{rro:.2f}')
-        rof_s = ('-' if rof is None else
-                 _bound(lower, 'ours', 'floor') + f'{rof:.2f}')
-        cells = [dnf_text(lower[role]) if role in lower else
-                 fmt(row, m[role]) for role in ROLES]
-        lines.append((row.label, *cells, rof_s, rro_s, row.target, met))
-    return lines
-
-
-def print_table(summary, title=''):
-    head = HEAD
-    lines = table_lines(summary)
-    widths = [max(len(str(x[i])) for x in lines + [head])
-              for i in range(len(head))]
-
-    def line(cells):
-        out = []
-        for i, cell in enumerate(cells):
-            cell = str(cell)
-            if i in (1, 2, 3, 4, 5):
-                out.append(cell.rjust(widths[i]))
-            else:
-                out.append(cell.ljust(widths[i]))
-        return '| ' + ' | '.join(out) + ' |'
-
-    print(f'\n=== Summary{title} (medians over rounds; ratio columns are '
-          f'medians of per-round ratios) ===')
-    print(line(head))
-    print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
-    for cells in lines:
-        print(line(cells))
+    with contextlib.ExitStack() as stack:
+        children = {c: stack.enter_context(procs.Child(
+            _command(c, job, params), env=procs.child_env(), cwd=HERE))
+            for c in order}
+        return {c: _result(child.communicate(timeout), job, timeout)
+                for c, child in children.items()}
 
 
 def run_meta(args, rounds, big, mid, nstop, t_start):
@@ -752,58 +260,6 @@ def run_meta(args, rounds, big, mid, nstop, t_start):
         'stop_loops': nstop,
         'seconds': round(time.time() - t_start),
     }
-
-
-def load_results(data):
-    """Saved raw results (what ``--json`` wrote) -> (Results, sizes).
-
-    ``sizes`` is (big, mid, nstop), taken from the ``_meta`` entry or, for
-    files written before it existed, from the job names.
-    """
-    data = dict(data)
-    meta = data.pop('_meta', {})
-    rounds = 1 + max((int(r) for per_c in data.values()
-                      for per_r in per_c.values() for r in per_r),
-                     default=0)
-    res = Results(rounds)
-    for job, per_c in data.items():
-        for c, per_r in per_c.items():
-            for rnd, result in per_r.items():
-                res.put(job, c, int(rnd), result)
-
-    def size(job):
-        n = job.rsplit('_', 1)[1]
-        return int(n[:-1]) * 1000 if n.endswith('k') else int(n)
-
-    starts = sorted(size(j) for j in data
-                    if j.startswith('start_') and j != 'start_1k')
-    stops = [size(j) for j in data if j.startswith('thr_stop_')]
-    big = meta.get('big') or (starts[-1] if starts else 100000)
-    mid = meta.get('mid') or (starts[0] if starts else 10000)
-    nstop = meta.get('stop_loops') or (stops[0] if stops else 10000)
-    return res, (big, mid, nstop)
-
-
-def summaries(data):
-    """The summary of each section in saved raw results, quietly.
-
-    Returns {section name: summary}, a summary being what ``summarize``
-    returns (``table_lines`` makes its cells).
-    """
-    import contextlib
-    import io
-
-    res, (big, mid, nstop) = load_results(data)
-    out = {}
-    with contextlib.redirect_stdout(io.StringIO()):
-        for name, sec in SECTIONS.items():
-            if not any(j.startswith('thr_') == (name == 'threading')
-                       for j in res.data):
-                continue
-            rows = (build_rows(res, big, mid) if name == 'eventlet' else
-                    build_thread_rows(res, nstop))
-            out[name] = summarize(res, rows, res.rounds, sec)
-    return out
 
 
 def main(argv=None):

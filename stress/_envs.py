@@ -38,15 +38,16 @@ if ROUND == 'monkey':
     eventlet.monkey_patch()
 
 import collections  # noqa: E402
-import gc  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
-import signal  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
+from harness import forking  # noqa: E402
+from harness import modes  # noqa: E402
+from harness import probes  # noqa: E402
+from harness import report  # noqa: E402
 from oslo_loopingcall import backend  # noqa: E402
 
 backend.set_backend(MODE)
@@ -78,20 +79,10 @@ class Planned(Exception):
     """An exception raised by f on purpose."""
 
 
-def sleep(seconds):
-    if GREEN or PATCHED:
-        eventlet.sleep(seconds)
-    else:
-        time.sleep(seconds)
-
-
-def spawn(fn):
-    """A sibling of the caller: a greenthread, or a thread natively."""
-    if GREEN:
-        return eventlet.spawn(fn)
-    thread = threading.Thread(target=fn, daemon=True)
-    thread.start()
-    return thread
+_mode = modes.Mode(MODE)
+sleep = _mode.sleep
+#: A sibling of the caller: a greenthread, or a thread natively.
+spawn = _mode.spawn
 
 
 def in_os_thread(fn):
@@ -240,45 +231,18 @@ class Load:
 
 # -- leaks --------------------------------------------------------------------
 
-def snapshot():
-    fds = {}
-    for name in os.listdir('/proc/self/fd'):
-        try:
-            fds[int(name)] = os.readlink(f'/proc/self/fd/{name}')
-        except OSError:
-            pass
-    return dict(threads=len(os.listdir('/proc/self/task')), fds=fds,
-                greenthreads=live_greenthreads())
-
-
-def live_greenthreads():
-    """Loop greenthreads (and any other) that have not ended."""
-    if eventlet is None:
-        return 0
-    from eventlet import greenthread
-    gc.collect()
-    return sum(1 for o in gc.get_objects()
-               if isinstance(o, greenthread.GreenThread) and not o.dead)
+#: The names this suite reports leaks by (those of harness.probes.growth
+#: but the hub epolls, which eventlet keeps by design).
+LEAK_NAMES = {'threads': 'OS threads', 'greenthreads': 'greenthreads',
+              'fds': 'file descriptors'}
 
 
 def leaks(before, settle=3.0):
     """What grew since ``before``, beyond what eventlet keeps by design."""
-    deadline = clock() + settle
-    while True:
-        now = snapshot()
-        extra = [now['fds'][fd] for fd in set(now['fds']) - set(before['fds'])
-                 if now['fds'][fd] != 'anon_inode:[eventpoll]']
-        found = {}
-        if now['threads'] > before['threads']:
-            found['OS threads'] = now['threads'] - before['threads']
-        green = live_greenthreads() - before['greenthreads']
-        if green > 0:
-            found['greenthreads'] = green
-        if extra:
-            found['file descriptors'] = sorted(extra)
-        if not found or clock() > deadline:
-            return found
-        sleep(0.05)
+    found = probes.leaks(before, settle=settle, sleep=sleep, poll=0.05,
+                         ignore=('hub epolls',))
+    return {LEAK_NAMES[key]: sorted(found[key]) if key == 'fds' else
+            found[key] for key in LEAK_NAMES if key in found}
 
 
 # -- rounds -------------------------------------------------------------------
@@ -294,51 +258,40 @@ def warm_up():
 
 def monkey_round(cfg):
     warm_up()
-    before = snapshot()
+    before = probes.snapshot()
     load = Load(cfg['seed'], cfg['controllers'], cfg['seconds']).run()
     return {'load': load, 'leaks': leaks(before)}
 
 
-def child_load(cfg, seed, write_fd):
-    signal.signal(signal.SIGALRM, lambda *a: os._exit(7))
-    signal.alarm(int(cfg['child_seconds'] + 3))
-    if GREEN:
-        tpool.killall()
-        eventlet.hubs.use_hub()
+def like_process_launcher():
+    # What oslo.service's ProcessLauncher does in a new eventlet worker.
+    tpool.killall()
+    eventlet.hubs.use_hub()
+
+
+def child_load(cfg, seed):
     load = Load(seed, max(2, cfg['controllers'] // 4),
                 cfg['child_seconds'], tpool_stops=False).run()
-    os.write(write_fd, json.dumps(
-        [dict(load.counts), load.problems[:5]]).encode())
-    os._exit(0)
+    return {'counts': dict(load.counts), 'problems': load.problems[:5]}
 
 
 def fork_child(cfg, seed):
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        child_load(cfg, seed, write_fd)
-    os.close(write_fd)
-    deadline = clock() + cfg['child_seconds'] + 5
-    while clock() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        sleep(0.01)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        status = None
-    data = os.read(read_fd, 1 << 20)
-    os.close(read_fd)
-    if status is None or not data:
+    """A child's load: (runs by ending, problems), or (None, why)."""
+    out = forking.in_forked_child(
+        lambda: child_load(cfg, seed),
+        alarm_after=int(cfg['child_seconds'] + 3),
+        seconds=cfg['child_seconds'] + 5, sleep=sleep, poll=0.01,
+        prepare=like_process_launcher if GREEN else None)
+    if out == 'hung' or 'hung' in out:
         return None, ['the child hung (killed)']
-    return json.loads(data)
+    if 'error' in out:
+        return None, [out['error']]
+    return out['counts'], out['problems']
 
 
 def fork_round(cfg):
     warm_up()
-    before = snapshot()
+    before = probes.snapshot()
     load = Load(cfg['seed'], cfg['controllers'], cfg['seconds'],
                 tpool_stops=False)
     parent = os_threading.Thread(target=load.run, daemon=True)
@@ -354,31 +307,26 @@ def fork_round(cfg):
     return {'load': load, 'children': children, 'leaks': leaks(before)}
 
 
-def report(out, cfg, wall):
+def report_of(out, cfg, wall):
     load = out['load']
-    checks = []
-
-    def check(name, ok, detail):
-        checks.append([name, bool(ok), detail])
+    checks = report.Report()
+    checks.line(f'oslo_loopingcall stress: {ROUND} round, mode {MODE}, '
+                f'seed {cfg["seed"]}')
+    checks.line(f'  runs by ending: {dict(sorted(load.counts.items()))}')
     runs = sum(v for k, v in load.counts.items() if k in ENDINGS)
-    check('hung waiters', not load.counts['hung'],
-          f'{load.counts["hung"]} of {runs} runs')
+    checks.check('hung waiters', not load.counts['hung'],
+                 f'{load.counts["hung"]} of {runs} runs')
     wrong = [p for p in load.problems if 'hung' not in p]
-    check('wrong outcomes', not wrong,
-          f'{len(wrong)}' + (f': {wrong[:2]}' if wrong else ''))
+    checks.check('wrong outcomes', not wrong,
+                 f'{len(wrong)}' + (f': {wrong[:2]}' if wrong else ''))
     if 'children' in out:
         children = out['children']
         bad = [c for c in children if c[0] is None or c[1]]
         detail = f'{len(children) - len(bad)} of {len(children)} clean'
-        check('forked children', not bad,
-              detail + (f'; {bad[0][1][:2]}' if bad else ''))
-    check('leaks', not out['leaks'], out['leaks'] or 'none')
-    print(f'oslo_loopingcall stress: {ROUND} round, mode {MODE}, '
-          f'seed {cfg["seed"]}')
-    print(f'  runs by ending: {dict(sorted(load.counts.items()))}')
-    for name, ok, detail in checks:
-        print(f'  {"PASS" if ok else "FAIL"} {name:16} {detail}')
-    print(f'  wall time {wall:.1f} s', flush=True)
+        checks.check('forked children', not bad,
+                     detail + (f'; {bad[0][1][:2]}' if bad else ''))
+    checks.check('leaks', not out['leaks'], out['leaks'] or 'none')
+    checks.line(f'  wall time {wall:.1f} s')
     return checks
 
 
@@ -387,11 +335,11 @@ def main():
     logging.disable(logging.CRITICAL)  # planned failures log at ERROR
     started = clock()
     out = monkey_round(cfg) if ROUND == 'monkey' else fork_round(cfg)
-    checks = report(out, cfg, clock() - started)
-    print('STRESS-RESULT ' + json.dumps(dict(
-        round=ROUND, mode=MODE, checks=checks,
-        ok=all(ok for _, ok, _ in checks))), flush=True)
-    os._exit(0)
+    checks = report_of(out, cfg, clock() - started)
+    print(checks.text(), flush=True)
+    report.emit(dict(round=ROUND, mode=MODE, checks=checks.items,
+                     ok=checks.ok), 'STRESS-RESULT ')
+    report.exit_now(0)
 
 
 if __name__ == '__main__':

@@ -32,7 +32,6 @@ The exit status is 0 only if every invariant holds in every mode.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -40,6 +39,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, '_worker.py')
 ENVS = os.path.join(HERE, '_envs.py')
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from harness import procs  # noqa: E402
 
 DEFAULT_SEED = 20260101
 
@@ -54,19 +56,19 @@ PLANS = {
         loops=10000, retry_callers=300, os_stoppers=3, os_waiters=8,
         os_retry_threads=2, warmup=2.0, duration=20.0, mem_round=6.0,
         kill_round=4.0, grace=60.0),
-    ('eventlet', True): dict(
-        loops=2000, retry_callers=100, os_stoppers=2, os_waiters=4,
-        os_retry_threads=2, warmup=1.0, duration=8.0, mem_round=3.0,
-        kill_round=2.0, grace=30.0),
     ('threading', False): dict(
         loops=500, retry_callers=20, os_stoppers=4, os_waiters=64,
         os_retry_threads=0, warmup=2.0, duration=20.0, mem_round=6.0,
         kill_round=0, grace=60.0),
-    ('threading', True): dict(
-        loops=200, retry_callers=10, os_stoppers=4, os_waiters=32,
-        os_retry_threads=0, warmup=1.0, duration=8.0, mem_round=3.0,
-        kill_round=0, grace=30.0),
 }
+# --short: every round shorter, and less load.
+_SHORTER = dict(warmup=1.0, duration=8.0, mem_round=3.0, grace=30.0)
+PLANS[('eventlet', True)] = dict(
+    PLANS[('eventlet', False)], **_SHORTER, loops=2000, retry_callers=100,
+    os_stoppers=2, os_waiters=4, kill_round=2.0)
+PLANS[('threading', True)] = dict(
+    PLANS[('threading', False)], **_SHORTER, loops=200, retry_callers=10,
+    os_waiters=32)
 
 # The environment rounds (stress/_envs.py), per round and form: loops
 # controlled at once, seconds of load, children forked (fork round) and
@@ -88,6 +90,8 @@ MEM_SLACK_KIB = 512
 # round (untraced) and a garbage collection: a leak of one object per run
 # would exceed it many times over.
 BLOCKS_SLACK = 2000
+#: What starts the result line of a worker.
+RESULT = 'STRESS-RESULT '
 
 
 def parse_args(argv=None):
@@ -122,6 +126,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def worker_bound(cfg):
+    """Seconds after which a mode's worker counts as hung (and is killed).
+
+    Its rounds end by themselves: each at its hard deadline (its time and
+    the grace), plus the time to count what is left.
+    """
+    rounds = (cfg['warmup'], cfg['duration'], cfg['mem_round'],
+              cfg['kill_round'])
+    return sum(rounds) + len(rounds) * (cfg['grace'] + 60) + 120
+
+
 def run_mode(mode, args):
     cfg = dict(PLANS[(mode, args.short)])
     if args.duration is not None:
@@ -131,65 +146,54 @@ def run_mode(mode, args):
     cfg.update(seed=args.seed, short=args.short,
                mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK,
                strict_kills=args.strict_kills)
-    env = dict(os.environ)
-    env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
-    # Run from the checkout even without an installed package.
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (ROOT, env.get('PYTHONPATH')) if p)
-    env.pop('OSLO_LOOPINGCALL_BACKEND', None)
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, WORKER, mode, json.dumps(cfg)],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     result = None
-    for line in proc.stdout:
-        if line.startswith('STRESS-RESULT '):
-            result = json.loads(line[len('STRESS-RESULT '):])
-        else:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-    code = proc.wait()
-    wall = time.monotonic() - started
-    ok = code == 0 and result is not None and result.get('ok')
-    if result is None:
-        print(f'stress: the {mode} worker ended with status {code} '
-              f'without a result', flush=True)
-    return ok, wall
+    # Its stderr goes straight through; its report is shown as it comes.
+    with procs.Child([sys.executable, WORKER, mode, json.dumps(cfg)],
+                     env=procs.child_env(), cwd=ROOT, stderr=None) as child:
+        child.deadline = time.monotonic() + worker_bound(cfg)
+        for line in child.lines():
+            found = procs.result_line(line, RESULT)
+            if found is not None:
+                result = found
+            else:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        outcome = child.wait()
+    ok = outcome.returncode == 0 and result is not None and result.get('ok')
+    if outcome.timed_out:
+        print(f'stress: the {mode} worker was killed after '
+              f'{outcome.wall:.0f} s', flush=True)
+    elif result is None:
+        print(f'stress: the {mode} worker ended with status '
+              f'{outcome.returncode} without a result', flush=True)
+    return ok, outcome.wall
 
 
 def run_env(round_name, mode, args):
     """One environment round in a process of its own; (ok, wall)."""
     cfg = dict(ENV_PLANS[(round_name, args.short)], seed=args.seed)
-    env = dict(os.environ)
-    env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (ROOT, env.get('PYTHONPATH')) if p)
-    env.pop('OSLO_LOOPINGCALL_BACKEND', None)
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [sys.executable, ENVS, round_name, mode, json.dumps(cfg)],
-            capture_output=True, text=True, env=env, cwd=ROOT,
-            timeout=cfg['seconds'] * 4 + 120)
-        out, err = proc.stdout, proc.stderr
-    except subprocess.TimeoutExpired:
-        out = f'stress: the {round_name} round ({mode}) timed out\n'
-        err = ''
-    wall = time.monotonic() - started
+    with procs.Child([sys.executable, ENVS, round_name, mode,
+                      json.dumps(cfg)], env=procs.child_env(),
+                     cwd=ROOT) as child:
+        outcome = child.communicate(cfg['seconds'] * 4 + 120)
+    if outcome.timed_out:
+        print(f'stress: the {round_name} round ({mode}) timed out',
+              flush=True)
     result = None
-    for line in out.splitlines():
-        if line.startswith('STRESS-RESULT '):
-            result = json.loads(line[len('STRESS-RESULT '):])
-            continue
-        print(line, flush=True)
+    for line in outcome.stdout.splitlines():
+        found = procs.result_line(line, RESULT)
+        if found is not None:
+            result = found
+        else:
+            print(line, flush=True)
     failed = ['no result'] if result is None else [
         name for name, ok, _ in result['checks'] if not ok]
-    if failed and err:
+    if failed and outcome.stderr:
         # What the round printed on stderr (tracebacks of its hubs, ...):
         # shown only when it failed.
         print('  stderr (first lines):\n    ' +
-              '\n    '.join(err.splitlines()[:40]), flush=True)
-    return not failed, wall
+              '\n    '.join(outcome.stderr.splitlines()[:40]), flush=True)
+    return not failed, outcome.wall
 
 
 def main(argv=None):

@@ -12,9 +12,10 @@
 
 """The first code of a scenario's process (see harness.py).
 
-Usage: ``python tests/envs/_boot.py CONFIG_JSON``. Run as a script, not
-imported: what a real service does first (``eventlet.monkey_patch()``, or
-having no eventlet at all) must happen before any of our modules load.
+Usage: ``python -m tests.envs._boot CONFIG_JSON``, from the root. Run as
+the main module, not imported: what a real service does first
+(``eventlet.monkey_patch()``, or having no eventlet at all) must happen
+before any of our modules load.
 """
 
 import json
@@ -61,7 +62,8 @@ if CONFIG['monkey_patch']:
 
 import faulthandler  # noqa: E402
 import importlib  # noqa: E402
-import os  # noqa: E402
+
+from harness import report  # noqa: E402
 
 # Stacks of every thread on stderr, then exit, shortly before the parent's
 # deadline: a hang shows where it is.
@@ -71,8 +73,6 @@ module = importlib.import_module('tests.envs.scenarios.' + CONFIG['module'])
 result = getattr(module, CONFIG['scenario'])(**CONFIG['args'])
 if blocker is not None:
     result['eventlet_imports'] = blocker.attempts
-sys.stdout.write('ENV-RESULT ' + json.dumps(result) + '\n')
-sys.stdout.flush()
-sys.stderr.flush()
 # Threads a failed scenario left blocked must not keep the process alive.
-os._exit(0)
+report.emit(result, 'ENV-RESULT ')
+report.exit_now(0)

@@ -14,16 +14,17 @@
 
 A scenario is a function ``name(**args) -> dict`` in a module of
 ``tests/envs/scenarios/``. :func:`run_scenario` starts a fresh interpreter
-(``tests/envs/_boot.py``) that sets the environment up *before anything
-else* -- the mode, a full ``eventlet.monkey_patch()``, eventlet's asyncio
-hub, an ``import eventlet`` that fails as if eventlet were not installed --
-then calls the scenario and prints its result as one JSON line.
+(``python -m tests.envs._boot``) that sets the environment up *before
+anything else* -- the mode, a full ``eventlet.monkey_patch()``, eventlet's
+asyncio hub, an ``import eventlet`` that fails as if eventlet were not
+installed -- then calls the scenario and prints its result as one JSON line.
 
 Bounded in time, twice over: the child dumps the stacks of all its threads
 and exits shortly before the deadline (``faulthandler``); the parent kills
 the whole process group (forked grandchildren included) at the deadline.
 Either way the test fails with everything the process printed; it never
-stalls the suite.
+stalls the suite. The processes are the shared harness's
+(:mod:`harness.procs`).
 
 CPU contention: ``competitors=N`` runs N busy-looping processes beside the
 scenario for its whole life.
@@ -31,17 +32,17 @@ scenario for its whole life.
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
 import testtools
 from testtools import content
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BOOT = os.path.join(HERE, '_boot.py')
+from harness import procs
+
+#: The first code of a scenario's process. Run as a module from the root
+#: (``python -m``), not as a script: a script's folder comes first on
+#: ``sys.path``, and this module's name would hide the shared harness.
+BOOT = 'tests.envs._boot'
 MARK = 'ENV-RESULT '
 
 #: Default deadline (seconds) of one scenario process. Scenarios bound
@@ -54,50 +55,21 @@ MODES = [(name, {'mode': name}) for name in
          os.environ.get('OSLO_LOOPINGCALL_TEST_BACKENDS',
                         'eventlet,threading').split(',')]
 
-_BUSY = 'import time\nwhile True:\n    pass\n'
-
 
 class ScenarioError(AssertionError):
     """The scenario's process hung, crashed or printed no result."""
 
 
-class Outcome:
-    """What one scenario process produced."""
-
-    def __init__(self, result, returncode, stdout, stderr, wall):
-        self.result = result
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
-        self.wall = wall
-
-    def describe(self):
-        return (f'exit status {self.returncode} after {self.wall:.1f} s\n'
-                f'--- stdout ---\n{self.stdout[-6000:]}\n'
-                f'--- stderr ---\n{self.stderr[-12000:]}')
-
-
 def _environment(mode, hub, extra):
-    env = dict(os.environ)
-    env['OSLO_LOOPINGCALL_BACKEND'] = mode
+    env = procs.child_env(mode)
     env.pop('EVENTLET_HUB', None)
     if hub:
         env['EVENTLET_HUB'] = hub
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (ROOT, env.get('PYTHONPATH')) if p)
-    env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
     # Unbuffered, so that a process killed at its deadline still shows
     # what it printed.
     env['PYTHONUNBUFFERED'] = '1'
     env.update(extra or {})
     return env
-
-
-def _kill_group(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_scenario(module, scenario, *, mode='eventlet', monkey_patch=False,
@@ -115,39 +87,26 @@ def run_scenario(module, scenario, *, mode='eventlet', monkey_patch=False,
     :param args: keyword arguments of the scenario (JSON values).
     :param deadline: seconds after which the process group is killed.
     :param python: the interpreter (default: this one).
-    :returns: an :class:`Outcome`; ``result`` is None if the process
-        printed no result.
+    :returns: the process's :class:`harness.procs.Outcome`, with its
+        ``result`` (None if the process printed none).
     """
     config = dict(module=module, scenario=scenario, args=args or {},
                   monkey_patch=monkey_patch, block_eventlet=block_eventlet,
                   dump_after=max(1, deadline - 3))
-    busy = [subprocess.Popen([sys.executable, '-c', _BUSY],
-                             start_new_session=True)
-            for _ in range(competitors)]
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [python or sys.executable, BOOT, json.dumps(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=_environment(mode, hub, env), cwd=ROOT, start_new_session=True)
+    busy = procs.start_busy(competitors, session=True)
     try:
-        try:
-            stdout, stderr = proc.communicate(timeout=deadline)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            stdout, stderr = proc.communicate()
-            stderr += f'\n[killed at the deadline of {deadline} s]'
+        # Leaving the block kills whatever the scenario forked and left.
+        with procs.Child([python or sys.executable, '-m', BOOT,
+                          json.dumps(config)],
+                         env=_environment(mode, hub, env),
+                         cwd=procs.ROOT, session=True) as child:
+            outcome = child.communicate(deadline)
     finally:
-        # Whatever the scenario forked and left behind goes too.
-        _kill_group(proc.pid)
-        for competitor in busy:
-            _kill_group(competitor.pid)
-            competitor.wait()
-    result = None
-    for line in stdout.splitlines():
-        if line.startswith(MARK):
-            result = json.loads(line[len(MARK):])
-    return Outcome(result, proc.returncode, stdout, stderr,
-                   time.monotonic() - started)
+        procs.stop_busy(busy)
+    if outcome.timed_out:
+        outcome.stderr += f'\n[killed at the deadline of {deadline} s]'
+    outcome.result = procs.last_result(outcome.stdout, MARK)
+    return outcome
 
 
 class EnvTestCase(testtools.TestCase):

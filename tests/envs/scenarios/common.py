@@ -19,12 +19,11 @@ a failure shows every cell at once: ``'returned <repr>'``, ``'raised
 Imports nothing of eventlet unless the process already uses it.
 """
 
-import gc
 import os
-import sys
-import threading
 import time
 
+from harness import modes
+from harness import probes
 from oslo_loopingcall import loopingcall
 
 MODE = os.environ.get('OSLO_LOOPINGCALL_BACKEND', 'eventlet')
@@ -39,33 +38,17 @@ BOUND = 5.0
 #: stop() really wakes it.
 LONG = 30.0
 
-
-def monkey_patched():
-    """Whether ``eventlet.monkey_patch()`` patched threads."""
-    patcher = sys.modules.get('eventlet.patcher')
-    return bool(patcher and patcher.is_monkey_patched('thread'))
-
-
-def os_threading():
-    """The ``threading`` module of real OS threads, even when patched."""
-    if monkey_patched():
-        from eventlet import patcher
-        return patcher.original('threading')
-    return threading
+monkey_patched = modes.monkey_patched
+os_threading = modes.os_threading
+#: Sleep, letting this thread's loops run (its hub, in eventlet mode).
+sleep = modes.Mode(MODE).sleep
+#: What a leak check compares: OS threads, fds, greenthreads.
+snapshot = probes.snapshot
 
 
 def clock():
     """A monotonic clock that monkey patching cannot slow down."""
     return time.monotonic()
-
-
-def sleep(seconds):
-    """Sleep, letting this thread's loops run (its hub, in eventlet mode)."""
-    if GREEN or monkey_patched():
-        import eventlet
-        eventlet.sleep(seconds)
-    else:
-        time.sleep(seconds)
 
 
 def describe(fn, deadline=None):
@@ -140,12 +123,7 @@ def in_os_thread(fn, seconds=BOUND):
 
 def wait_until(predicate, seconds=BOUND):
     """Sleep until ``predicate()``; return whether it became true."""
-    deadline = clock() + seconds
-    while not predicate():
-        if clock() > deadline:
-            return False
-        sleep(0.002)
-    return True
+    return probes.wait_until(predicate, seconds, 0.002, sleep)
 
 
 def finisher(value, runs):
@@ -175,40 +153,6 @@ def warm_up():
     bounded(timer.wait)
 
 
-# -- leaks --------------------------------------------------------------------
-
-def os_thread_count():
-    """OS threads of this process (monkey patching cannot hide them)."""
-    return len(os.listdir('/proc/self/task'))
-
-
-def open_fds():
-    """Open file descriptors: {fd: what it is}."""
-    found = {}
-    for name in os.listdir('/proc/self/fd'):
-        try:
-            found[int(name)] = os.readlink(f'/proc/self/fd/{name}')
-        except OSError:
-            pass  # the directory listing's own descriptor, now closed
-    return found
-
-
-def live_greenthreads():
-    """Greenthreads of eventlet that have not ended (0 without eventlet)."""
-    greenthread = sys.modules.get('eventlet.greenthread')
-    if greenthread is None:
-        return 0
-    gc.collect()
-    return sum(1 for o in gc.get_objects()
-               if isinstance(o, greenthread.GreenThread) and not o.dead)
-
-
-def snapshot():
-    """What a leak check compares: OS threads, fds, greenthreads."""
-    return dict(threads=os_thread_count(), fds=open_fds(),
-                greenthreads=live_greenthreads())
-
-
 def leaks(before, settle=1.0):
     """What is left since ``before`` (waiting up to ``settle`` for it to go).
 
@@ -218,23 +162,4 @@ def leaks(before, settle=1.0):
 
     :returns: {} when nothing is left; otherwise what grew.
     """
-    deadline = clock() + settle
-    while True:
-        now = snapshot()
-        found = {}
-        if now['threads'] > before['threads']:
-            found['threads'] = now['threads'] - before['threads']
-        new_fds = [now['fds'][fd]
-                   for fd in sorted(set(now['fds']) - set(before['fds']))]
-        epolls = new_fds.count('anon_inode:[eventpoll]')
-        if epolls:
-            found['hub epolls'] = epolls
-        new_fds = [fd for fd in new_fds if fd != 'anon_inode:[eventpoll]']
-        if new_fds:
-            found['fds'] = new_fds
-        if now['greenthreads'] > before['greenthreads']:
-            found['greenthreads'] = (now['greenthreads'] -
-                                     before['greenthreads'])
-        if not found or clock() > deadline:
-            return found
-        sleep(0.01)
+    return probes.leaks(before, settle=settle, sleep=sleep, poll=0.01)

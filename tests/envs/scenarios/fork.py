@@ -26,14 +26,12 @@ without blocking its own loops.
 
 import json
 import multiprocessing
-import os
-import signal
 
+from harness import forking
 from oslo_loopingcall import loopingcall as lc
 from tests.envs.scenarios import common
 from tests.envs.scenarios import seams
 
-HUNG_STATUS = 7
 #: Seconds a child may take (its alarm): it needs a fraction of one.
 CHILD_BOUND = 2
 
@@ -77,24 +75,6 @@ class Churn:
 
 # -- running a child ----------------------------------------------------------
 
-def _child_main(fn, write_fd, launcher):
-    signal.signal(signal.SIGALRM, lambda *a: os._exit(HUNG_STATUS))
-    signal.alarm(CHILD_BOUND)
-    try:
-        if launcher:
-            _like_process_launcher()
-        # A child reports step by step (a generator of (key, outcome)
-        # pairs, or a dict), so that a hang shows where it is.
-        result = fn()
-        for key, value in (result.items() if isinstance(result, dict)
-                           else result):
-            os.write(write_fd, json.dumps([key, value]).encode() + b'\n')
-    except BaseException as exc:  # noqa: B902 - reported to the parent
-        os.write(write_fd, json.dumps(
-            ['error', f'{type(exc).__name__}: {exc}']).encode() + b'\n')
-    os._exit(0)
-
-
 def _like_process_launcher():
     # What oslo.service's ProcessLauncher does in a new eventlet worker.
     if common.GREEN:
@@ -104,46 +84,19 @@ def _like_process_launcher():
         eventlet.hubs.use_hub()
 
 
-def _collect(pid, read_fd, seconds):
-    deadline = common.clock() + seconds
-    status = None
-    while common.clock() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        common.sleep(0.005)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        status = None
-    data = b''
-    while True:
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read_fd)
-    out = dict(json.loads(line) for line in data.splitlines())
-    if status is None or os.WEXITSTATUS(status) == HUNG_STATUS:
-        # What it reported before it hung, if anything.
-        return dict(out, hung=True) if out else 'hung'
-    return out
-
-
 def in_forked_child(fn, launcher=False, seconds=CHILD_BOUND + 2):
-    """Run ``fn()`` in an ``os.fork()`` child; return its dict or 'hung'."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child_main(fn, write_fd, launcher)
-    os.close(write_fd)
-    return _collect(pid, read_fd, seconds)
+    """Run ``fn()`` in an ``os.fork()`` child; return its dict or 'hung'.
+
+    A child reports step by step (``fn`` yields (key, outcome) pairs, or
+    returns a dict), so that a hang shows where it is.
+    """
+    return forking.in_forked_child(
+        fn, alarm_after=CHILD_BOUND, seconds=seconds, sleep=common.sleep,
+        poll=0.005, prepare=_like_process_launcher if launcher else None)
 
 
 def _mp_target(conn, fn_name):
-    signal.signal(signal.SIGALRM, lambda *a: os._exit(HUNG_STATUS))
-    signal.alarm(CHILD_BOUND)
+    forking.alarm(CHILD_BOUND)
     conn.send(globals()[fn_name]())
     conn.close()
 
