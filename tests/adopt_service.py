@@ -44,8 +44,11 @@ from oslo_loopingcall import backend as our_backend  # noqa: E402
 
 
 def say(event, **details):
-    print(json.dumps(dict(details, event=event, pid=os.getpid())),
-          flush=True)
+    # One write of one line: the service's threads also report, and a
+    # print() writes the line and its end apart.
+    sys.stdout.write(
+        json.dumps(dict(details, event=event, pid=os.getpid())) + '\n')
+    sys.stdout.flush()
 
 
 def name(obj):
