@@ -101,7 +101,7 @@ def sc_micro(lc, contender, p):
                 if count[0] >= n:
                     raise done_cls('finished')
                 return 0
-        result, seconds = timed_loop(lc, kind, f)
+        result, seconds = timed_loop(lc, kind, f, n)
         ok = result == 'finished' and count[0] == n
         return seconds / n * 1e6, ok, (result, count[0])
 

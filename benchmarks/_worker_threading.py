@@ -136,7 +136,7 @@ def sc_micro(lc, contender, p):
             def f():
                 counted()
                 return 0
-        result, seconds = timed_loop(lc, kind, f)
+        result, seconds = timed_loop(lc, kind, f, n)
         ok = (result == 'finished' and count[0] == n and
               MAIN not in idents and len(idents) == 1)
         return seconds / n * 1e6, ok, (result, count[0], len(idents))
