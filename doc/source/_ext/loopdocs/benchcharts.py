@@ -141,8 +141,25 @@ def drift_bars(res, plt):
                                 'ms', fmt='{:+.1f}')
 
 
+def load(res, plt):
+    groups = [('2 CPU-bound competitors,\n100 ms loop',
+               res.medians('eventlet', '2 CPU-bound competitors: shortest')),
+              ('a 0.5 s stall,\n0.2 s loop',
+               res.medians('eventlet', '0.5 s stall at 0.2 s'))]
+    fig, ax = plt.subplots(figsize=(style.WIDTH, 2.8))
+    bar_groups(ax, groups, 'x interval')
+    ax.axvline(0.5, color='#aa3333', linewidth=0.8, linestyle='--')
+    ax.set_xlabel('shortest gap between two runs, as a fraction of the '
+                  'interval (below 0.5: a burst)')
+    legend_above(ax)
+    title = ('Shortest gap between two runs of a FixedIntervalLoopingCall '
+             'under CPU load and after a stall, as a fraction of the '
+             'interval')
+    return fig, describe_groups(title, groups, 'x interval')
+
+
 CHARTS = {'per-iteration': per_iteration, 'idle-cpu': idle_cpu,
-          'accuracy': accuracy, 'drift': drift}
+          'accuracy': accuracy, 'drift': drift, 'load': load}
 
 
 # Relative widths of the summary columns (HEAD of benchmarks/run.py):

@@ -13,7 +13,7 @@
 """The directives of the documentation's generated pictures and tables.
 
 ``.. schedule-strip::`` (see loopdocs.schedule) draws a scenario run in
-virtual time. ``.. benchmark-chart:: NAME`` (per-iteration, idle-cpu,
+virtual time. ``.. benchmark-chart:: NAME`` (per-iteration, idle-cpu, load,
 accuracy, drift) draws one chart of the benchmark results;
 ``.. benchmark-table:: SECTION`` (eventlet, threading) shows the summary
 table of a section; ``.. benchmark-provenance::`` says how the results
