@@ -55,9 +55,14 @@ class Waker:
         self.pid = _pid
         #: Whether the hub's OS thread has ended (the pipe is closed then).
         self.closed = False
-        # Serialises writes with close(): a closed descriptor's number may
-        # be reused by anything, which a late write would then corrupt.
+        # A closed descriptor's number may be reused by anything, which a
+        # late write would corrupt: the pipe is closed only once no write
+        # is under way. The lock guards that count, never a system call:
+        # held across one it would make every other OS thread's stop()
+        # wait for the GIL too (a convoy: stop() calls from three threads
+        # fell seconds behind under load).
         self._lock = _thread.allocate_lock()
+        self._writing = 0
         self._calls: collections.deque[ty.Callable[[], None]] = (
             collections.deque())
         self._read, self._write = _os.pipe()
@@ -71,21 +76,34 @@ class Waker:
         with self._lock:
             if self.closed:
                 return  # the hub's thread has ended: nothing runs there
-            try:
-                _os.write(self._write, b'x')
-            except BlockingIOError:
-                pass  # the pipe is full: a wake-up is pending anyway
+            self._writing += 1
+        try:
+            _os.write(self._write, b'x')
+        except BlockingIOError:
+            pass  # the pipe is full: a wake-up is pending anyway
+        finally:
+            with self._lock:
+                self._writing -= 1
+                if self.closed and not self._writing:
+                    self._close_pipe()
 
     def close(self) -> None:
-        """Close the pipe: the hub's OS thread has ended."""
+        """Close the pipe (now, or after the writes under way)."""
         with self._lock:
-            self._close()
+            self.closed = True
+            if not self._writing:
+                self._close_pipe()
 
     def _close(self) -> None:
-        if not self.closed:
-            self.closed = True
+        # In a forked child, with no other thread: no lock, no count.
+        self.closed = True
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        if self._read >= 0:
             _os.close(self._read)
             _os.close(self._write)
+            self._read = self._write = -1
 
     def _drain(self, fileno: int) -> None:
         try:
