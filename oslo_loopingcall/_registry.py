@@ -19,42 +19,63 @@ registry never keeps a loop alive. In a forked child, the loops the parent
 was running are disowned: they do not run there, and their waiters get an
 error rather than waiting for ever.
 
-SPEED: a plain dict keyed by ``id()``: adding and removing a loop are one
-atomic dict operation each under the GIL, without a lock or a weak
-reference (a WeakSet and its lock cost 146 bytes and 1 us a loop).
+SPEED: a plain dict keyed by ``id()``, not a weak reference (a WeakSet
+costs 146 bytes and 1 us a loop). A native lock around adding and removing
+lets the table be dropped when the last loop ends: a dict never shrinks by
+itself, and after a peak of 10,000 loops its table held 620 KiB until
+enough new loops churned through it (the lock costs 0.1 us a loop).
 """
 
 from __future__ import annotations
 
+import _thread
 import os
+import sys
 import typing as ty
 
 __all__ = ['add', 'discard', 'running']
 
+
+def _native_lock() -> ty.Any:
+    """A lock between OS threads, also in a monkey-patched process."""
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None and patcher.is_monkey_patched('thread'):
+        return patcher.original('_thread').allocate_lock()
+    return _thread.allocate_lock()
+
+
+_lock = _native_lock()
 _loops: dict[int, ty.Any] = {}
 
 
 def add(loop: ty.Any) -> None:
     """List ``loop`` as running (from start())."""
-    _loops[id(loop)] = loop
+    with _lock:
+        _loops[id(loop)] = loop
 
 
 def discard(loop: ty.Any) -> None:
     """Stop listing ``loop`` (its outcome was delivered)."""
-    _loops.pop(id(loop), None)
+    with _lock:
+        _loops.pop(id(loop), None)
+        if not _loops:
+            _loops.clear()   # frees the table, however large it grew
 
 
 def running() -> list[ty.Any]:
     """The looping calls started and not yet ended, in the order started.
 
     No lock: a Guru Meditation Report lists them from a signal handler,
-    which may interrupt the very thread that holds one.
+    which may interrupt the very thread that holds it.
     """
     return [loop for loop in list(_loops.values())
             if loop._thread is not None]
 
 
 def _forked() -> None:
+    global _lock
+    # Another thread of the parent may have held it at the fork.
+    _lock = _native_lock()
     parent = os.getppid()
     for loop in running():
         loop._backend.disown(loop, RuntimeError(

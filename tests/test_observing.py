@@ -160,6 +160,22 @@ class TestNeverKeptAlive(base.TestCase):
             del timer, done
             self.assertFreed(ref)
 
+    def test_the_registry_gives_back_its_table_after_a_peak(self):
+        # A dict never shrinks by itself: the registry drops its table
+        # when the last loop ends.
+        with fixture.VirtualTimeFixture():
+            timers = [loopingcall.DynamicLoopingCall(lambda: 60)
+                      for _ in range(100)]
+            events = [timer.start() for timer in timers]
+            peak = sys.getsizeof(_registry._loops)
+            for timer in timers:
+                timer.stop()
+            for done in events:
+                self.run_until_done(done)
+        self.assertEqual({}, _registry._loops)
+        self.assertGreater(peak, 4 * sys.getsizeof({}))
+        self.assertEqual(sys.getsizeof({}), sys.getsizeof(_registry._loops))
+
     def test_a_loop_killed_before_its_first_run_is_freed(self):
         self.eventlet_only('a native thread cannot be killed')
         timer = loopingcall.FixedIntervalLoopingCall(poll)
