@@ -17,10 +17,10 @@ Each case runs in a bounded subprocess that forks: a hang fails the test.
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
 
+from harness import procs
 from tests import base
 
 SCRIPT = '''
@@ -74,11 +74,12 @@ class TestForkedChild(base.TestCase):
 
     def run_forking(self):
         env = dict(os.environ, OSLO_LOOPINGCALL_BACKEND=self.backend_name)
-        proc = subprocess.run([sys.executable, '-c', textwrap.dedent(SCRIPT)],
-                              env=env, capture_output=True, text=True,
-                              timeout=15)
-        self.assertEqual(0, proc.returncode, proc.stderr)
-        return json.loads(proc.stdout.splitlines()[-1])
+        # In a session of its own: a hung child is killed with its parent.
+        with procs.Child([sys.executable, '-c', textwrap.dedent(SCRIPT)],
+                         env=env, session=True) as child:
+            outcome = child.communicate(15)
+        self.assertEqual(0, outcome.returncode, outcome.describe())
+        return json.loads(outcome.stdout.splitlines()[-1])
 
     def test_inherited_loops_never_hang_and_new_loops_work(self):
         """D23: inherited loops are disowned in a forked child."""
