@@ -230,15 +230,11 @@ def check_fds(rep, m):
 
 
 def check_kill_round(rep, cfg, m):
-    """What killing loops while they sleep left (eventlet keeps some)."""
+    """What killing loops while they sleep left behind."""
     counts = m.kill_round.counts
     kills = counts['did_kill'] + counts['end:' + KILL_NOW]
     detail = (f'{n(kills)} kills; {m.k_alive} greenthreads alive; '
               f'{n(m.k_retained)} dead loop greenthreads, '
               f'{m.k_blocks:+,} blocks retained')
-    if cfg['strict_kills']:
-        rep.check('kill round leaks', m.k_retained == 0 and
-                  m.k_blocks <= cfg['blocks_slack'], detail)
-    else:
-        rep.status('INFO', 'kill round', detail + '; an eventlet '
-                   'issue, not counted (see --strict-kills)')
+    rep.check('kill round leaks', m.k_retained == 0 and
+              m.k_blocks <= cfg['blocks_slack'], detail)

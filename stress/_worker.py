@@ -23,8 +23,8 @@ invariant holds.
 Rounds, all checked: a warm-up (same concurrency, a short time); the main
 round; a memory round traced by tracemalloc (which would slow the main
 round down, native-thread starts above all); in eventlet mode, a kill round
-where loops are also killed while they sleep (eventlet then retains the
-killed greenthreads: reported apart, see ``--strict-kills``).
+where loops are also killed while they sleep (see README.rst: eventlet
+would retain them if they slept in ``Event.wait(timeout)``).
 
 * in each round, one *controller* per loop (a greenthread, or an OS thread
   in native-thread mode) starts its loop again and again until the round's

@@ -118,11 +118,6 @@ def parse_args(argv=None):
                              'fork)')
     parser.add_argument('--only-envs', action='store_true',
                         help='run the environment rounds only')
-    parser.add_argument('--strict-kills', action='store_true',
-                        help='count what the kill round leaves behind as '
-                             'a failure (eventlet retains greenthreads '
-                             'killed while sleeping in Event.wait(timeout) '
-                             'and then waited for; reported otherwise)')
     return parser.parse_args(argv)
 
 
@@ -144,8 +139,7 @@ def run_mode(mode, args):
     if args.loops is not None:
         cfg['loops'] = args.loops
     cfg.update(seed=args.seed, short=args.short,
-               mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK,
-               strict_kills=args.strict_kills)
+               mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK)
     result = None
     # Its stderr goes straight through; its report is shown as it comes.
     with procs.Child([sys.executable, WORKER, mode, json.dumps(cfg)],
