@@ -114,8 +114,11 @@ class TestCase(testscenarios.WithScenarios, testtools.TestCase):
         return [line for line in self.log.output.splitlines()
                 if line.split(' ', 1)[0] in wanted]
 
-    def run_until_done(self, event, timeout=5):
+    def run_until_done(self, event, timeout=10):
         """Wait for a done event, failing the test rather than hanging.
+
+        The default bound is far above what any loop here needs, so that an
+        overbooked CI machine does not fail a test that would pass.
 
         Returns the loop's result or raises its exception, like ``wait()``.
         """
@@ -137,7 +140,7 @@ class TestCase(testscenarios.WithScenarios, testtools.TestCase):
                 raise
             self.fail(f'the loop did not end within {timeout} s')
 
-    def call_bounded(self, fn, timeout=5):
+    def call_bounded(self, fn, timeout=10):
         """Return ``fn()`` (or raise its error); fail the test if it hangs.
 
         eventlet.Timeout is a BaseException, which testtools lets through:

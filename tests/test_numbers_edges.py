@@ -69,7 +69,7 @@ class TestNumbers(base.TestCase):
             time.sleep(0.02)
         timer.stop()
         try:
-            result = self.run_until_done(timer.done, timeout=2)
+            result = self.run_until_done(timer.done)
         except Exception as exc:
             return f'the loop died: {exc!r}'
         return 'ok' if result is True else f'wait() returned {result!r}'

@@ -57,7 +57,9 @@ class TestVirtualTime(base.TestCase):
         self.assertEqual([0, 60, 120, 180, 240, 300, 360], runs)
         self.assertEqual([60] * 6, self.clock.idle_times)
         self.assertEqual(360, self.clock.now())
-        self.assertLess(time.monotonic() - real_start, 1)
+        # Real time would take 360 s; even an overbooked machine takes
+        # far less than one 60 s interval.
+        self.assertLess(time.monotonic() - real_start, 30)
 
     def test_slow_function_shortens_the_idle_time(self):
         f, runs = done_after(3, self.clock, spend=4)

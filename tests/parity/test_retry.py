@@ -44,7 +44,7 @@ class TestSleepSeams(ParityTestCase):
             timer = self.loop_class(name)(
                 mock.Mock(side_effect=[keep, keep, self.done('x')]))
             self.assertEqual('x', self.run_until_done(
-                timer.start(initial_delay=60, **kwargs), timeout=2), name)
+                timer.start(initial_delay=60, **kwargs)), name)
             calls = wait.call_args_list
             self.assertEqual([1, 1, 1], [len(c.args) for c in calls], name)
             # The fixed intervals idle 30 s minus f's real (tiny) run
@@ -59,7 +59,7 @@ class TestSleepSeams(ParityTestCase):
         f = mock.Mock(side_effect=[ValueError(), ValueError(), 'ok'])
         retry = self.lc.RetryDecorator(inc_sleep_time=60, max_sleep_time=120,
                                        exceptions=(ValueError,))
-        self.assertEqual('ok', self.call_bounded(retry(f), timeout=2))
+        self.assertEqual('ok', self.call_bounded(retry(f)))
         self.assertEqual([mock.call(60), mock.call(120)],
                          wait.call_args_list)
 
@@ -69,7 +69,7 @@ class TestSleepSeams(ParityTestCase):
         timer = self.lc.DynamicLoopingCall(
             mock.Mock(side_effect=[45, 45, self.done('x')]))
         self.assertEqual('x', self.run_until_done(
-            timer.start(initial_delay=60), timeout=2))
+            timer.start(initial_delay=60)))
         self.assertEqual([60, 45, 45],
                          [c.args[1] for c in wait.call_args_list])
         for call in wait.call_args_list:
@@ -82,7 +82,7 @@ class TestSleepSeams(ParityTestCase):
             f = mock.Mock(side_effect=[keep] * 3 + [self.done('x')])
             timer = self.loop_class(name)(f)
             self.assertEqual('x', self.run_until_done(
-                timer.start(initial_delay=60, **kwargs), timeout=2), name)
+                timer.start(initial_delay=60, **kwargs)), name)
             self.assertEqual(4, f.call_count, name)
 
 

@@ -32,11 +32,18 @@ GREEN = MODE == 'eventlet'
 
 #: Seconds any single wait of a scenario may take before it counts as hung:
 #: far above what any of them needs, far below the harness's deadline.
-BOUND = 5.0
+#: Generous on purpose: CI machines can be overbooked many times over, and
+#: a wait that does end only costs what it needs.
+BOUND = 10.0
 
 #: A loop that sleeps this long between runs can only end in time if
 #: stop() really wakes it.
 LONG = 30.0
+
+#: A wait after stop() that ends within this many seconds was woken by the
+#: stop (the loop would otherwise sleep LONG); a third of LONG leaves room
+#: for an overbooked machine without ever passing a loop that slept.
+PROMPT = LONG / 3
 
 monkey_patched = modes.monkey_patched
 os_threading = modes.os_threading
@@ -153,13 +160,20 @@ def warm_up():
     bounded(timer.wait)
 
 
-def leaks(before, settle=1.0):
+def leaks(before, settle=BOUND, ignore=()):
     """What is left since ``before`` (waiting up to ``settle`` for it to go).
 
     eventlet itself keeps the epoll descriptor of every OS thread that ran
     a hub after the thread has ended: those are counted apart, as ``'hub
-    epolls'``, and left for the scenario to judge.
+    epolls'``, and left for the scenario to judge (``ignore`` them to wait
+    only for the rest).
 
     :returns: {} when nothing is left; otherwise what grew.
     """
-    return probes.leaks(before, settle=settle, sleep=sleep, poll=0.01)
+    return probes.leaks(before, settle=settle, sleep=sleep, poll=0.01,
+                        ignore=ignore)
+
+
+def hub_epolls(before):
+    """How many epoll descriptors eventlet's hubs kept since ``before``."""
+    return probes.growth(before, snapshot()).get('hub epolls', 0)

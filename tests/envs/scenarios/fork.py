@@ -132,12 +132,12 @@ def exercise():
     runs = []
     timer = lc.FixedIntervalLoopingCall(runs.append, 1)
     timer.start(interval=common.LONG)
-    common.wait_until(lambda: runs, 2)
+    common.wait_until(lambda: runs)
     out['stop from an OS thread'] = common.in_os_thread(timer.stop)
     started = common.clock()
-    waited = common.bounded(timer.wait, 3)
+    waited = common.bounded(timer.wait)
     out['wait after it'] = waited + (
-        ' at once' if common.clock() - started < 2 else ' late')
+        ' at once' if common.clock() - started < common.PROMPT else ' late')
     return out
 
 

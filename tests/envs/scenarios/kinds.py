@@ -104,7 +104,7 @@ def _failures_and_stops(out):
     _sibling(timer.stop)
     started = common.clock()
     outcome = common.bounded(timer.wait)
-    prompt = 'at once' if common.clock() - started < 2 else 'late'
+    prompt = 'at once' if common.clock() - started < common.PROMPT else 'late'
     out['stop_from_sibling'] = f'{outcome} {prompt}'
 
 

@@ -141,8 +141,8 @@ def nothing_hangs_or_is_lost(loops=20, stalls=5, length=0.1):
             wrong.append([repr(expected), got, f.calls if f else None])
     common.wait_until(lambda: stopper)
     started = common.clock()
-    woke = common.bounded(sleeper.wait, 3)
-    prompt = common.clock() - started < 2
+    woke = common.bounded(sleeper.wait)
+    prompt = common.clock() - started < common.PROMPT
     return {'wrong': wrong, 'stopped during a stall': f'{woke} {prompt}',
             'stopper': common.join(*stopper[0]),
             'leaks': common.leaks(before)}
