@@ -100,7 +100,7 @@ class TestCase(testscenarios.WithScenarios, testtools.TestCase):
         else:
             time.sleep(0.0005)
 
-    def wait_for(self, predicate, timeout=5, what='condition'):
+    def wait_for(self, predicate, timeout=10, what='condition'):
         """Yield until ``predicate()`` is true; fail after ``timeout``."""
         deadline = time.monotonic() + timeout
         while not predicate():
