@@ -174,6 +174,24 @@ class VirtualBackend:
         raise NotImplementedError
 
 
+def wait_letting_time_move(backend: ty.Any, ready: bool,
+                           wait: ty.Callable[[float | None], ty.Any],
+                           timeout: float | None) -> ty.Any:
+    """A done object's ``wait``, as the virtual backends' done objects do it.
+
+    While a loop (or the test) waits for another loop to end, it is not
+    busy: ``backend.blocked()`` says so, so that the clock may jump to the
+    next due time instead of every loop waiting for ever.
+    """
+    if ready:
+        return wait(timeout)
+    backend.blocked(True)
+    try:
+        return wait(timeout)
+    finally:
+        backend.blocked(False)
+
+
 def in_front_of(real: _contract.Backend, start: float,
                 autojump: bool) -> VirtualBackend:
     """The virtual backend for the mode of ``real``."""

@@ -147,10 +147,5 @@ class GreenDone(event.Event):  # type: ignore[misc]
         self._virtual = backend
 
     def wait(self, timeout: float | None = None) -> ty.Any:
-        if self.ready():
-            return super().wait(timeout)
-        self._virtual.blocked(True)
-        try:
-            return super().wait(timeout)
-        finally:
-            self._virtual.blocked(False)
+        return _virtual.wait_letting_time_move(
+            self._virtual, self.ready(), super().wait, timeout)

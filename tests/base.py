@@ -172,3 +172,21 @@ class TestCase(testscenarios.WithScenarios, testtools.TestCase):
 
         threading.Thread(target=run, daemon=True).start()
         return self.run_until_done(outcome, timeout)
+
+
+def done_after(n, clock=None, spend=0.0, value='done'):
+    """An ``f`` that ends its loop with ``value`` on its ``n``-th run.
+
+    Returns ``(f, runs)``: ``runs`` gets ``clock.now()`` at each run (None
+    without a clock); each run spends ``spend`` seconds of ``clock``.
+    """
+    runs = []
+
+    def f():
+        runs.append(clock.now() if clock else None)
+        if spend:
+            clock.spend(spend)
+        if len(runs) == n:
+            raise loopingcall.LoopingCallDone(value)
+
+    return f, runs

@@ -71,7 +71,7 @@ class TestSnapshot(StatsTestCase):
             {key: stats[key] for key in KEYS - {'now'}})
 
     def test_a_read_only_mapping_and_a_copy(self):
-        f, runs = _done_after(2)
+        f, runs = base.done_after(2)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         before = timer.statistics
         self.assertIsInstance(before, collections.abc.Mapping)
@@ -160,7 +160,7 @@ class TestFixedInterval(StatsTestCase):
 class TestEnds(StatsTestCase):
 
     def test_the_run_that_ends_the_loop_counts(self):
-        f, runs = _done_after(3, self.clock, spend=4)
+        f, runs = base.done_after(3, self.clock, spend=4)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         self.assertEqual('done', self.run_until_done(timer.start(10)))
         self.assertStats(timer, state='done', runs=3, last_run_seconds=4,
@@ -240,7 +240,7 @@ class TestEnds(StatsTestCase):
 class TestRestart(StatsTestCase):
 
     def test_kept_after_the_end_reset_at_the_next_start(self):
-        f, runs = _done_after(2, self.clock, spend=4)
+        f, runs = base.done_after(2, self.clock, spend=4)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         self.run_until_done(timer.start(10))
         self.assertStats(timer, state='done', runs=2, max_run_seconds=4,
@@ -289,7 +289,7 @@ class TestOtherKinds(StatsTestCase):
 class TestFromOtherThreads(StatsTestCase):
 
     def test_snapshots_from_another_thread_while_it_runs(self):
-        f, runs = _done_after(200)
+        f, runs = base.done_after(200)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         errors, seen = [], []
         stop = threading.Event()
@@ -313,19 +313,6 @@ class TestFromOtherThreads(StatsTestCase):
         self.assertTrue(seen)
         self.assertEqual(sorted(seen), seen)
         self.assertStats(timer, state='done', runs=200)
-
-
-def _done_after(n, clock=None, spend=0, value='done'):
-    runs = []
-
-    def f():
-        runs.append(clock.now() if clock else None)
-        if spend:
-            clock.spend(spend)
-        if len(runs) == n:
-            raise loopingcall.LoopingCallDone(value)
-
-    return f, runs
 
 
 class TestRetryAttributesOfTheReference(base.TestCase):

@@ -25,19 +25,6 @@ from oslo_loopingcall import loopingcall
 from tests import base
 
 
-def done_after(n, clock=None, spend=0.0, value='done'):
-    runs = []
-
-    def f():
-        runs.append(clock.now() if clock else None)
-        if spend:
-            clock.spend(spend)
-        if len(runs) == n:
-            raise loopingcall.LoopingCallDone(value)
-
-    return f, runs
-
-
 class TestVirtualTime(base.TestCase):
 
     def setUp(self):
@@ -62,14 +49,14 @@ class TestVirtualTime(base.TestCase):
         self.assertLess(time.monotonic() - real_start, 30)
 
     def test_slow_function_shortens_the_idle_time(self):
-        f, runs = done_after(3, self.clock, spend=4)
+        f, runs = base.done_after(3, self.clock, spend=4)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         self.assertEqual('done', self.run_until_done(timer.start(10)))
         self.assertEqual([0, 10, 20], runs)
         self.assertEqual([6, 6], self.clock.idle_times_of(timer))
 
     def test_overrun_warns_and_runs_again_at_once(self):
-        f, runs = done_after(2, self.clock, spend=12)
+        f, runs = base.done_after(2, self.clock, spend=12)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         self.assertEqual('done', self.run_until_done(timer.start(10)))
         self.assertEqual([0, 12], runs)
@@ -77,7 +64,7 @@ class TestVirtualTime(base.TestCase):
         self.assertIn('run outlasted interval by 2.00 sec', self.log.output)
 
     def test_initial_delay_is_an_idle_period(self):
-        f, runs = done_after(2, self.clock)
+        f, runs = base.done_after(2, self.clock)
         timer = loopingcall.DynamicLoopingCall(lambda: f() or 7)
         self.assertEqual('done',
                          self.run_until_done(timer.start(initial_delay=3)))
@@ -126,8 +113,8 @@ class TestVirtualTime(base.TestCase):
         self.assertEqual([0, 10, 30, 55, 80], attempts)
 
     def test_concurrent_loops_share_one_clock(self):
-        fa, a = done_after(4, self.clock, value='a')
-        fb, b = done_after(3, self.clock, value='b')
+        fa, a = base.done_after(4, self.clock, value='a')
+        fb, b = base.done_after(3, self.clock, value='b')
         ta = loopingcall.FixedIntervalLoopingCall(fa)
         tb = loopingcall.FixedIntervalLoopingCall(fb)
         # Native threads: otherwise ta could jump the clock before tb
@@ -225,7 +212,7 @@ class TestCleanup(base.TestCase):
     def test_loops_use_real_time_again_after_cleanup(self):
         with fixture.VirtualTimeFixture():
             pass
-        f, runs = done_after(2)
+        f, runs = base.done_after(2)
         timer = loopingcall.FixedIntervalLoopingCall(f)
         start = time.monotonic()
         self.assertEqual('done', self.run_until_done(timer.start(0.02)))
