@@ -147,6 +147,24 @@ def finisher(value, runs):
     return f
 
 
+def retried_twice():
+    """A RetryDecorator-wrapped function that succeeds on its third try.
+
+    Returns ``(flaky, attempts)``: ``flaky()`` raises KeyError twice, then
+    returns ``'retried'``; ``attempts`` grows by one at each attempt.
+    """
+    attempts = []
+
+    @loopingcall.RetryDecorator(max_retry_count=3, inc_sleep_time=0.01,
+                                exceptions=(KeyError,))
+    def flaky():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise KeyError('again')
+        return 'retried'
+    return flaky, attempts
+
+
 def warm_up():
     """Start and end one loop in this thread.
 

@@ -74,15 +74,7 @@ def _each_kind(out):
     timer.start(starting_interval=0.01, max_interval=0.02, jitter=None)
     out['backoff'] = common.bounded(timer.wait)
 
-    attempts = []
-
-    @lc.RetryDecorator(max_retry_count=3, inc_sleep_time=0.01,
-                       exceptions=(KeyError,))
-    def flaky():
-        attempts.append(1)
-        if len(attempts) < 3:
-            raise KeyError('again')
-        return 'retried'
+    flaky, attempts = common.retried_twice()
     out['retry'] = f'{common.bounded(flaky)} after {len(attempts)} attempts'
 
 

@@ -166,15 +166,7 @@ def under_contention(loops=10, interval=0.02, runs=5):
             raise lc.LoopingCallDone('paced')
     paced = lc.FixedIntervalLoopingCall(f)
     paced.start(interval=interval)
-    attempts = []
-
-    @lc.RetryDecorator(max_retry_count=3, inc_sleep_time=0.01,
-                       exceptions=(KeyError,))
-    def flaky():
-        attempts.append(1)
-        if len(attempts) < 3:
-            raise KeyError()
-        return 'retried'
+    flaky, attempts = common.retried_twice()
     out = {'retry': f'{common.bounded(flaky)} after {len(attempts)}'}
     sleeper = lc.FixedIntervalLoopingCall(lambda: None)
     sleeper.start(interval=common.LONG)
