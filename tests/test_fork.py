@@ -77,7 +77,7 @@ class TestForkedChild(base.TestCase):
         # In a session of its own: a hung child is killed with its parent.
         with procs.Child([sys.executable, '-c', textwrap.dedent(SCRIPT)],
                          env=env, session=True) as child:
-            outcome = child.communicate(15)
+            outcome = child.communicate(45)
         self.assertEqual(0, outcome.returncode, outcome.describe())
         return json.loads(outcome.stdout.splitlines()[-1])
 

@@ -26,7 +26,7 @@ from tests.envs.scenarios import common
 #: Seconds within which a woken loop must have ended: a wake-up takes
 #: milliseconds; a lost one takes the 30 s of the loop's interval. Also
 #: the bound of a wait() from another OS thread on a loop about to end.
-PROMPT = 1.5
+PROMPT = common.PROMPT
 
 
 def _elsewhere(via):
