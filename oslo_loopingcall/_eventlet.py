@@ -58,9 +58,13 @@ class Abort:
 
     A loop idles by parking its greenthread on a hub timer (what
     ``eventlet.sleep`` does): stop() cancels the timer and resumes the
-    greenthread at once. Through the sleep seam (``abort.wait()``, what
-    ``SleepFixture`` patches) it waits on an ``EventletEvent`` instead,
-    made only then, which stop() sets too.
+    greenthread at once. SPEED: no event wait and no ``Timeout`` per
+    period, which is most of why a period costs 1.27 times the bare
+    floor's (performance page) rather than oslo.service's 3.3 times.
+
+    Through the sleep seam (``abort.wait()``, what ``SleepFixture``
+    patches) it waits on an ``EventletEvent`` instead, made only then,
+    which stop() sets too.
     """
 
     __slots__ = ('_set', '_sleeper', '_timer', '_seam', 'hub', 'owner')

