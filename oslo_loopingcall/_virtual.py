@@ -85,8 +85,6 @@ class VirtualBackend:
         self.start_lock = real.start_lock
         self.autojump = autojump
         self.records: list[IdleRecord] = []
-        #: Looping calls started under virtual time and not ended yet.
-        self.running: dict[ty.Any, ty.Any] = {}
         self._now = start
         self._sleepers: list[tuple[float, int, _Sleeper]] = []
         self._parked: dict[ty.Any, _Sleeper] = {}

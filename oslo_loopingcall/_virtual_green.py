@@ -61,7 +61,6 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
                 return run()
             finally:
                 with self._lock:
-                    self.running.pop(loop, None)
                     self._loop_threads.discard(thread)
                     self._busy -= 1
                     self._may_jump()
@@ -72,7 +71,6 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
         self.real.spawn(loop, run_counted, done)
         thread = loop._thread
         self._loop_threads.add(thread)
-        self.running[loop] = thread
 
     def idle_until(self, loop: _contract.Loop, deadline: float,
                    seconds: float) -> None:

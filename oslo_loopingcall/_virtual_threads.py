@@ -70,7 +70,6 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
                 return run()
             finally:
                 with self._cond:
-                    self.running.pop(loop, None)
                     del self._turns[me]
                     self._give_up(turn)
 
@@ -79,7 +78,6 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
             # were started.
             self._ready.append(turn)
         self.real.spawn(loop, run_in_turn, done)
-        self.running[loop] = loop._thread
 
     def idle_until(self, loop: _contract.Loop, deadline: float,
                    seconds: float) -> None:

@@ -24,6 +24,7 @@ from unittest import mock
 import fixtures
 
 from oslo_loopingcall._adopt_fixture import AdoptFixture
+from oslo_loopingcall import _registry
 from oslo_loopingcall import _virtual
 from oslo_loopingcall import backend
 from oslo_loopingcall import loopingcall
@@ -241,8 +242,9 @@ class VirtualTimeFixture(fixtures.Fixture):
         return getattr(self, '_clock', None) is not None
 
     def _stop_leftovers(self) -> None:
-        self.leftover = [loop for loop in list(self._clock.running)
-                         if loop._thread is not None]
+        # The loops started under this fixture's clock and still running.
+        self.leftover = [loop for loop in _registry.running()
+                         if loop._backend is self._clock]
         for loop in self.leftover:
             loop.stop()
         for loop in self.leftover:
@@ -257,14 +259,8 @@ class VirtualTimeFixture(fixtures.Fixture):
 def _wait_quietly(loop: loopingcall.LoopingCallBase,
                   timeout: float = 5) -> None:
     """Wait for a stopped loop to end, whatever its outcome."""
-    done = loop.done
     try:
-        if loop._backend.name == 'eventlet':
-            import eventlet
-            with eventlet.Timeout(timeout):
-                done.wait()
-        else:
-            done.wait(timeout)
+        loop.done.wait(timeout)
     except BaseException:  # noqa: B902 - only reporting, never raising
         pass
 
