@@ -314,11 +314,20 @@ class LoopingCallBase:
             backend.seam_wait
         base_sleep, base_elapsed = self._unpatched_seams()
         trace = LOG.logger.isEnabledFor
-        due = now() + (initial_delay or 0)
-        stats.next_run_at = due
-        if initial_delay:
-            self._idle(due, initial_delay)
-        while not abort.is_set():
+        stats.next_run_at = due = now() + (initial_delay or 0)
+        # The initial delay is the first idle; None: run at once.
+        idle: float | None = initial_delay or None
+        while True:
+            if idle is not None:
+                # SPEED, the seam check: unpatched, a period pays for no
+                # StopWatch and no _sleep() call; checked every period, so
+                # that a patch applied while a loop runs takes effect.
+                if cls._sleep is base_sleep and seam_class.wait is seam_wait:
+                    idle_until(self, due, idle)
+                else:
+                    self._sleep(idle)
+            if abort.is_set():
+                return
             started = now()
             stats.state = _RUNNING
             timed = cls._elapsed is base_elapsed
@@ -348,24 +357,16 @@ class LoopingCallBase:
                 return
             idle = idle_for(result, elapsed) if ok else _policies.failed(
                 idle_for, elapsed)
-            deadline = ended + idle
             late = started - due
+            due = ended + idle
             if 0 < late < catch_up:
-                deadline = max(deadline - late, ended)
-            stats.last_idle_seconds = deadline - ended
-            stats.next_run_at, stats.state = deadline, _SLEEPING
+                due = max(due - late, ended)
+            stats.last_idle_seconds = due - ended
+            stats.next_run_at, stats.state = due, _SLEEPING
             # SPEED: LOG.trace() costs 0.43 us even with TRACE off (8 % of a
             # period), the level check 0.05 us.
             if trace(_TRACE):
                 self._log_idle(f, idle)
-            # SPEED, the seam check: unpatched, a period pays for no
-            # StopWatch and no _sleep() call; checked every period, so that
-            # a patch applied while a loop runs takes effect.
-            if cls._sleep is base_sleep and seam_class.wait is seam_wait:
-                idle_until(self, deadline, idle)
-            else:
-                self._sleep(idle)
-            due = deadline
 
     def _unpatched_seams(self) -> tuple[ty.Any, ty.Any]:
         """The genuine _sleep and _elapsed, None if patched on ``self``.
@@ -381,15 +382,6 @@ class LoopingCallBase:
         """The run time, through the _elapsed seam."""
         watch.stop()
         return self._elapsed(watch)
-
-    def _idle(self, deadline: float, seconds: float) -> None:
-        """Idle until ``deadline``, or through the seams while patched."""
-        cls, backend = type(self), self._backend
-        if (cls._sleep is _BASE_SLEEP and '_sleep' not in vars(self) and
-                backend.seam_class.wait is backend.seam_wait):
-            backend.idle_until(self, deadline, seconds)
-        else:
-            self._sleep(seconds)
 
     def _log_failure(self, f: ty.Any, stats: _loopstats.LoopStats) -> None:
         stats.failures += 1
