@@ -534,15 +534,17 @@ class BackOffLoopingCall(LoopingCallBase):
     _RUN_ONLY_ONE_MESSAGE = ('A dynamic backoff interval looping call can'
                              ' only run one function at a time')
 
-    _policy: _policies.BackOff | None = None
-
+    # oslo.service's state of the back-off, read from the run's policy.
     @property
     def _error_time(self) -> float:
-        return self._policy.error_time if self._policy else 0
+        policy = self._stats.policy
+        return policy.error_time if isinstance(
+            policy, _policies.BackOff) else 0
 
     @property
     def _interval(self) -> float:
-        return self._policy.interval if self._policy else 1
+        policy = self._stats.policy
+        return policy.interval if isinstance(policy, _policies.BackOff) else 1
 
     def start(self, initial_delay: float | None = None,
               starting_interval: float = 1, timeout: float = 300,
@@ -574,9 +576,7 @@ class BackOffLoopingCall(LoopingCallBase):
         min_interval = _checks.seconds('min_interval', min_interval)
         policy = _policies.BackOff(starting_interval, timeout, max_interval,
                                    jitter, min_interval, self._RNG)
-        event = self._start(policy, initial_delay=initial_delay)
-        self._policy = policy
-        return event
+        return self._start(policy, initial_delay=initial_delay)
 
 
 # At the end: RetryDecorator is built on DynamicLoopingCall, defined above.
