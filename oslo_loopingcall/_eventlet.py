@@ -206,8 +206,12 @@ class EventletBackend:
         if abort.hub is None or abort.hub is _own_hub():
             abort._wake()
         else:
-            # The wake-up must happen in the loop's own hub.
-            _waker.of(abort.hub).call(abort._wake)
+            # The wake-up must happen in the loop's own hub, through the
+            # waker spawn() made there (none: the loop's process or thread
+            # is gone, and nothing is left to wake).
+            waker = _waker.existing(abort.hub)
+            if waker is not None:
+                waker.call(abort._wake)
 
     def wait(self, loop: _contract.Loop) -> ty.Any:
         done = loop.done
@@ -301,7 +305,7 @@ def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
     else:
         done.send_exception(type(exc), exc, exc.__traceback__)
     with _foreign_lock:
-        waiters = done.__dict__.pop('_foreign_waiters', ())
+        waiters = _take_foreign_waiters(done)
     for native in waiters:
         native.set()
 
@@ -386,12 +390,19 @@ def _thread_ended(hub: ty.Any) -> None:
                 abort._set = True
                 loop._stats.state = _loopstats.FAILED
                 _release(loop)
-                for waiter in vars(loop.done).pop('_foreign_waiters', ()):
+                for waiter in _take_foreign_waiters(loop.done):
                     waiter.set()
 
 
 def _foreign_waiters(done: event.Event) -> list[ty.Any]:
+    """Waiters in other OS threads for ``done`` (under _foreign_lock)."""
     waiters: list[ty.Any] = done.__dict__.setdefault('_foreign_waiters', [])
+    return waiters
+
+
+def _take_foreign_waiters(done: event.Event) -> list[ty.Any]:
+    """Remove and return them, to wake them (under _foreign_lock)."""
+    waiters: list[ty.Any] = done.__dict__.pop('_foreign_waiters', [])
     return waiters
 
 

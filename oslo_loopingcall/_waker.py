@@ -157,8 +157,7 @@ class _ThreadEnd:
 _threads_end = _thread._local()
 
 
-def of(hub: ty.Any, on_thread_end: ty.Callable[[], None] | None = None
-       ) -> Waker:
+def of(hub: ty.Any, on_thread_end: ty.Callable[[], None]) -> Waker:
     """The waker of ``hub``, made on first use (in the hub's thread).
 
     ``on_thread_end`` is called when the hub's OS thread ends, if this call
@@ -168,7 +167,7 @@ def of(hub: ty.Any, on_thread_end: ty.Callable[[], None] | None = None
     if waker is None or waker.pid != _pid:
         waker = Waker(hub)
         setattr(hub, _ATTRIBUTE, waker)
-        _threads_end.end = _ThreadEnd(waker, on_thread_end or _ignore)
+        _threads_end.end = _ThreadEnd(waker, on_thread_end)
     return waker
 
 
