@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import decimal
 import numbers
-import random
 import typing as ty
 
 from oslo_log import log as logging
@@ -41,6 +40,14 @@ from oslo_loopingcall import _exceptions
 from oslo_loopingcall import _naming
 
 LOG = logging.getLogger('oslo_loopingcall.loopingcall')
+
+
+class Gauss(ty.Protocol):
+    """All BackOff asks of its random source (``random.Random`` has it)."""
+
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
+        """A random number from the normal distribution."""
+
 
 #: Seconds a :class:`DynamicLoopingCall` started with
 #: ``stop_on_exception=False`` and no (positive) ``periodic_interval_max``
@@ -200,7 +207,7 @@ class BackOff:
 
     def __init__(self, starting_interval: float, timeout: float,
                  max_interval: float, jitter: float | None,
-                 min_interval: float, rng: random.Random) -> None:
+                 min_interval: float, rng: Gauss) -> None:
         self.starting_interval = starting_interval
         self.timeout = timeout
         self.max_interval = max_interval

@@ -80,17 +80,14 @@ class SleepFixture(fixtures.Fixture):
 IdleRecord = _virtual.IdleRecord
 
 
-class _FixtureRandom(random.Random):
-    """BackOff's random source under virtual time: ``jitter`` pins it."""
+class _FixtureRandom:
+    """BackOff's random source under virtual time: ``jitter`` pins it.
 
-    def __new__(cls, *args: ty.Any) -> _FixtureRandom:
-        # Python 3.10's Random.__new__ refuses more than one argument, also
-        # from a subclass with an __init__ of its own (3.11 lets it be).
-        return super().__new__(cls)
+    Only ``gauss()``, all that BackOff asks of its source.
+    """
 
     def __init__(self, fixture: VirtualTimeFixture, rng: random.Random
                  ) -> None:
-        super().__init__(0)
         self.fixture = fixture
         self.rng = rng
 
