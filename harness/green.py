@@ -27,6 +27,8 @@ from eventlet import greenthread  # noqa: E402
 from eventlet import hubs  # noqa: E402
 import greenlet  # noqa: E402
 
+from harness import probes  # noqa: E402
+
 
 def install_listener():
     """Register one idle socket with the hub, as any real service has.
@@ -45,12 +47,7 @@ def install_listener():
 
 def spin_until(cond, limit=30.0):
     """Yield to the hub until ``cond()`` holds; False after ``limit`` s."""
-    deadline = time.monotonic() + limit
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        eventlet.sleep(0)
-    return True
+    return probes.wait_until(cond, limit, 0, eventlet.sleep)
 
 
 def _census(kind, kept):

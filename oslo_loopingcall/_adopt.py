@@ -175,13 +175,11 @@ class _Adoption:
 
     def __init__(self) -> None:
         self.journal = _Journal()
-        self.version = ''
         # False once undone: a module whose import was under way then is
         # left as oslo.service made it.
         self.active = False
 
-    def apply(self, version: str) -> None:
-        self.version = version
+    def apply(self) -> None:
         self.active = True
         journal = self.journal
         # Registered first so that it runs last, once the backend modules
@@ -338,7 +336,7 @@ def _adopt() -> tuple[bool, _Adoption | None]:
         _check(version)
         adoption = _Adoption()
         try:
-            adoption.apply(version)
+            adoption.apply()
         except BaseException:
             adoption.active = False
             adoption.journal.undo()  # never leave half of it done

@@ -92,6 +92,11 @@ def _oslo_service_choice() -> str | None:
     return value if value in BACKENDS else None
 
 
+def _mode() -> str:
+    """The mode to use: chosen here, else oslo.service's, else the default."""
+    return _chosen or _oslo_service_choice() or _default()
+
+
 def set_backend(name: str) -> None:
     """Choose how looping calls run: ``'eventlet'`` or ``'threading'``.
 
@@ -129,8 +134,7 @@ def _get() -> ty.Any:
     """
     backend = _override or _backend
     if backend is None:
-        name = _chosen or _oslo_service_choice() or _default()
-        backend = importlib.import_module(_MODULES[name]).BACKEND
+        backend = importlib.import_module(_MODULES[_mode()]).BACKEND
     return backend
 
 
@@ -190,7 +194,7 @@ def _import_eventlet_here() -> None:
     """
     if (sys.version_info < (3, 13) and 'eventlet' not in sys.modules and
             threading.current_thread() is threading.main_thread() and
-            (_chosen or _oslo_service_choice() or _default()) == 'eventlet'):
+            _mode() == 'eventlet'):
         importlib.import_module(_MODULES['eventlet'])
 
 
