@@ -28,20 +28,17 @@ enough new loops churned through it (the lock costs 0.4 us a loop).
 
 from __future__ import annotations
 
-import _thread
 import os
-import sys
 import typing as ty
+
+from oslo_loopingcall import _native
 
 __all__ = ['add', 'discard', 'running']
 
 
 def _native_lock() -> ty.Any:
     """A lock between OS threads, also in a monkey-patched process."""
-    patcher = sys.modules.get('eventlet.patcher')
-    if patcher is not None and patcher.is_monkey_patched('thread'):
-        return patcher.original('_thread').allocate_lock()
-    return _thread.allocate_lock()
+    return _native.original('_thread').allocate_lock()
 
 
 _lock = _native_lock()

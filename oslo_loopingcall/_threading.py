@@ -18,7 +18,6 @@ Nothing of eventlet is imported here.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 import types
@@ -26,24 +25,13 @@ import typing as ty
 
 from oslo_loopingcall import _contract
 from oslo_loopingcall import _naming
+from oslo_loopingcall import _native
 from oslo_loopingcall import _registry
 
 
-def _native_threading() -> ty.Any:
-    """The threading module of real OS threads.
-
-    In a process eventlet has monkey-patched, ``threading`` makes
-    greenthreads and green locks: loops would not be OS threads, and no
-    real OS thread could stop or wait for them. Its original is used then
-    (without importing anything of eventlet otherwise).
-    """
-    patcher = sys.modules.get('eventlet.patcher')
-    if patcher is not None and patcher.is_monkey_patched('thread'):
-        return patcher.original('threading')
-    return threading
-
-
-_threads = _native_threading()
+# The threading of real OS threads: in a monkey-patched process, loops
+# must still be OS threads that any real OS thread can stop or wait for.
+_threads = _native.original('threading')
 if ty.TYPE_CHECKING:
     _Event = threading.Event
 else:

@@ -1,0 +1,35 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Real OS-thread primitives, also in a process eventlet monkey-patched.
+
+Monkey patching turns ``threading`` and ``_thread`` green: their threads
+are greenthreads and their locks green, so no real OS thread (a
+``tpool`` or libvirt event thread, or native-thread mode's loop threads)
+could share them. The originals are used then, without importing
+anything of eventlet when it is not loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+
+def original(name: str) -> types.ModuleType:
+    """Module ``name`` as it was before any monkey patching."""
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None and patcher.is_monkey_patched('thread'):
+        module: types.ModuleType = patcher.original(name)
+        return module
+    return importlib.import_module(name)
