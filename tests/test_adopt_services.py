@@ -20,19 +20,18 @@ oslo.service's eventlet or threading backend.
 import importlib.util
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import testscenarios
 import testtools
 
+from harness import procs
 from tests import base
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = procs.ROOT
 OURS = 'oslo_loopingcall.loopingcall.'
 #: Seconds a subprocess may take to reach each expected point.
 DEADLINE = 60
@@ -60,48 +59,26 @@ def python(*args, **kw):
 def run_service(test, argv, ticks, is_tick):
     """Run ``python argv`` until ``ticks`` lines pass ``is_tick``.
 
-    Then SIGTERM it and wait for it to exit; returns the process and its
-    other stdout lines. The process group is killed at cleanup if it is
-    still there.
+    Then SIGTERM it and wait for it to exit; returns its outcome
+    (``harness.procs.Outcome``) and its other stdout lines. Its session is
+    killed when it is done, or at the deadline.
     """
-    proc = subprocess.Popen(
-        [sys.executable, *argv], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True)
-    test.addCleanup(_reap, proc)
-    lines = queue.Queue()
-    threading.Thread(target=_read, args=(proc.stdout, lines),
-                     daemon=True).start()
-    others, seen, deadline = [], 0, time.monotonic() + DEADLINE
-    while True:
-        try:
-            line = lines.get(timeout=max(deadline - time.monotonic(), 0))
-        except queue.Empty:
+    others, seen = [], 0
+    with procs.Child([sys.executable, *argv], cwd=ROOT,
+                     session=True) as child:
+        child.deadline = time.monotonic() + DEADLINE
+        for line in child.lines():
+            if not is_tick(line):
+                others.append(line)
+                continue
+            seen += 1
+            if seen == ticks:
+                os.kill(child.proc.pid, signal.SIGTERM)
+        if child.timed_out:
             test.fail(f'no end within {DEADLINE} s; got {others}')
-        if line is None:
-            break
-        if not is_tick(line):
-            others.append(line)
-            continue
-        seen += 1
-        if seen == ticks:
-            os.kill(proc.pid, signal.SIGTERM)
-    proc.wait(DEADLINE)
-    test.assertGreaterEqual(seen, ticks, proc.stderr.read())
-    return proc, others
-
-
-def _read(stream, lines):
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-def _reap(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    proc.stdout.close()
-    proc.stderr.close()
+        outcome = child.wait()
+    test.assertGreaterEqual(seen, ticks, outcome.stderr)
+    return outcome, others
 
 
 class TestLaunchedService(testscenarios.WithScenarios, testtools.TestCase):
@@ -127,14 +104,14 @@ class TestLaunchedService(testscenarios.WithScenarios, testtools.TestCase):
             started.extend(['yes'] if event == 'started' else [])
             return event == 'tick' and bool(started)
 
-        proc, lines = run_service(
+        outcome, lines = run_service(
             self, ['-m', 'tests.adopt_service', self.oslo_backend,
                    self.launcher], ticks, is_tick)
         events = [json.loads(line) for line in lines]
-        return proc, {event['event']: event for event in events}
+        return outcome, {event['event']: event for event in events}
 
     def test_timers_are_ours_run_and_stop(self):
-        proc, events = self.run_service()
+        outcome, events = self.run_service()
         started = events['started']
         self.assertEqual(OURS + 'FixedIntervalLoopingCall', started['fixed'])
         self.assertEqual(OURS + 'DynamicLoopingCall', started['dynamic'])
@@ -143,13 +120,13 @@ class TestLaunchedService(testscenarios.WithScenarios, testtools.TestCase):
         # The service's stop() stopped both timers and waited for them.
         self.assertEqual([True, True], events['stopped']['results'])
         self.assertEqual(started['pid'], events['stopped']['pid'])
-        self.assertEqual(0, proc.returncode, proc.stderr.read())
+        self.assertEqual(0, outcome.returncode, outcome.stderr)
 
     def test_worker_is_a_forked_process(self):
         if self.launcher != 'ProcessLauncher' and (
                 self.oslo_backend == 'eventlet'):
             self.skipTest("eventlet's ServiceLauncher runs in-process")
-        proc, events = self.run_service(ticks=1)
+        outcome, events = self.run_service(ticks=1)
         self.assertNotEqual(events['launched']['pid'],
                             events['started']['pid'])
 
@@ -229,8 +206,8 @@ class TestDocExamples(testscenarios.WithScenarios, testtools.TestCase):
     def test_runs_with_our_timer_and_stops_on_sigterm(self):
         path = os.path.join('doc', 'source', 'user', 'examples',
                             f'{self.oslo_backend}_service.py')
-        proc, lines = run_service(self, [path], 2,
-                                  lambda line: line == 'beat\n')
+        outcome, lines = run_service(self, [path], 2,
+                                     lambda line: line == 'beat\n')
         # One write: with native threads a beat may come before or after.
         self.assertIn('timer: oslo_loopingcall.loopingcall', ''.join(lines))
-        self.assertEqual(0, proc.returncode, proc.stderr.read())
+        self.assertEqual(0, outcome.returncode, outcome.stderr)
