@@ -198,7 +198,12 @@ class LoopingCallBase:
         return watch.elapsed()
 
     def _on_done(self, *args: ty.Any, **kwargs: ty.Any) -> None:
-        """Forget the finished greenthread (kept for subclasses)."""
+        """Forget the finished greenthread, as oslo.service's does.
+
+        Kept for code that calls it; the loop itself never does (the
+        backend forgets the thread as the loop ends), so overriding it in
+        a subclass has no effect.
+        """
         self._thread = None
 
     def _start(self, idle_for: IdleFor, initial_delay: float | None = None,
