@@ -297,10 +297,7 @@ class LoopingCallBase:
             if not quiet and not isinstance(exc,
                                             self._backend.exit_exceptions):
                 # A kill or an interpreter exit is not a failure of f.
-                LOG.error('%(kind)s %(func_name)r failed',
-                          {'kind': self._KIND,
-                           'func_name': _naming.callable_name(self.f)},
-                          exc_info=True)
+                self._log_failed()
             raise
         stats.state = _loopstats.DONE
         return True
@@ -340,13 +337,8 @@ class LoopingCallBase:
             try:
                 result, ok = f(*self.args, **self.kw), True
             except BaseException as exc:
-                if stop_on_exception or not isinstance(exc, Exception) or (
-                        isinstance(exc, _DONE_TYPES)):
-                    # The last run: counted on the clock alone (the
-                    # reference never measures it through _elapsed).
-                    stats.ran(now() - started)
+                if self._ends_loop(exc, stop_on_exception, now() - started):
                     raise
-                self._log_failure(f, stats)
                 ok = False
             ended = now()
             elapsed = ended - started if timed else self._measured(watch)
@@ -388,10 +380,27 @@ class LoopingCallBase:
         watch.stop()
         return self._elapsed(watch)
 
-    def _log_failure(self, f: ty.Any, stats: _loopstats.LoopStats) -> None:
+    def _ends_loop(self, exc: BaseException, stop_on_exception: bool,
+                   elapsed: float) -> bool:
+        """Whether ``exc`` from ``f`` ends the loop; logged if it does not.
+
+        A run that ends the loop is counted on the clock alone (the
+        reference never measures it through _elapsed).
+        """
+        stats = self._stats
+        if stop_on_exception or not isinstance(exc, Exception) or (
+                isinstance(exc, _DONE_TYPES)):
+            stats.ran(elapsed)
+            return True
         stats.failures += 1
+        self._log_failed()
+        return False
+
+    def _log_failed(self) -> None:
+        """The reference's ERROR for the exception from ``f`` at hand."""
         LOG.error('%(kind)s %(func_name)r failed',
-                  {'kind': self._KIND, 'func_name': _naming.callable_name(f)},
+                  {'kind': self._KIND,
+                   'func_name': _naming.callable_name(self.f)},
                   exc_info=True)
 
     def _log_idle(self, f: ty.Any, idle: float) -> None:
