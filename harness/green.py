@@ -73,7 +73,7 @@ def loop_greenthreads():
     The second count takes the library's own greenthread class, dead or
     alive: a loop that ended must not be kept. Collects garbage first.
     """
-    from oslo_loopingcall import _eventlet
+    from oslo_loopingcall._backends.greenthreads import backend as _eventlet
     gc.collect()
     return _census(greenthread.GreenThread, _eventlet._LoopThread)
 

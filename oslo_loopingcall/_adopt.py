@@ -56,7 +56,7 @@ import threading
 import types
 import typing as ty
 
-from oslo_loopingcall import _interop
+from oslo_loopingcall import _exceptions
 from oslo_loopingcall import loopingcall
 
 __all__ = ['SUPPORTED', 'adopt', 'adopted']
@@ -197,7 +197,7 @@ class _Adoption:
             if module is not None:
                 patch(module)
         self._take_public_module()
-        common = sys.modules[_interop.EXCEPTIONS_MODULE]
+        common = sys.modules[_exceptions.EXCEPTIONS_MODULE]
         journal.set(vars(common), 'LoopingCallTimeOut',
                     loopingcall.LoopingCallTimeOut)
         components = getattr(sys.modules['oslo_service.backend'],
@@ -228,12 +228,14 @@ class _Adoption:
                                  getattr(loopingcall, name))
 
     def _take_fixture_module(self, module: types.ModuleType) -> None:
-        from oslo_loopingcall import fixture
+        # Only now: importing it loads fixtures and testtools, which a
+        # service that never imports oslo_service.fixture does not need.
+        from oslo_loopingcall import _sleep_fixture
         with _lock:
             if not self.active:
                 return
             self.journal.set(vars(module), 'SleepFixture',
-                             fixture.SleepFixture)
+                             _sleep_fixture.SleepFixture)
 
 
 def _forward_to_ours(name: str) -> ty.Any:
@@ -288,11 +290,11 @@ def _check(version: str) -> None:
             f'the installed oslo.service is {version}. Nothing was '
             f'changed: use oslo_loopingcall directly, or install a '
             f'supported oslo.service.')
-    if _interop.MODULE is None:
+    if _exceptions.MODULE is None:
         raise RuntimeError(
             f'oslo_loopingcall.adopt(): oslo.service {version} is '
-            f'installed but {_interop.EXCEPTIONS_MODULE} could not be '
-            f'imported (see the DEBUG log of {_interop.__name__}). Nothing '
+            f'installed but {_exceptions.EXCEPTIONS_MODULE} could not be '
+            f'imported (see the DEBUG log of {_exceptions.__name__}). Nothing '
             f'was changed.')
 
 
@@ -329,7 +331,7 @@ def _adopt() -> tuple[bool, _Adoption | None]:
         if _adoption is not None:
             LOG.debug('oslo_service.loopingcall is already adopted')
             return True, None
-        if not _interop.installed():
+        if not _exceptions.installed():
             LOG.debug('oslo.service is not installed: nothing to adopt')
             return False, None
         version = _version()

@@ -10,24 +10,82 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The exceptions of looping calls (public in :mod:`.loopingcall`)."""
+"""The exceptions of looping calls (public in :mod:`.loopingcall`).
+
+Our ``LoopingCallDone`` and ``LoopingCallTimeOut`` derive from
+oslo.service's, so that an ``except`` clause naming either library's class
+catches ours (``except`` does not honour ABC registration: only real
+subclasses will do), and our loops also accept oslo.service's
+``LoopingCallDone``.
+
+Only ``oslo_service.backend._common.loopingcall`` is imported, and only
+when the ``oslo_service`` package is installed. That module defines the
+exceptions for both of oslo.service's backends; importing it loads neither
+eventlet nor a backend, and leaves oslo.service's backend choice open
+(about 1-2 ms once oslo.log and oslo.utils, which we load anyway, are in).
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
+import types
 import typing as ty
-
-from oslo_loopingcall import _interop
 
 __all__ = ['DONE_TYPES', 'LoopingCallDone', 'LoopingCallTimeOut']
 
+LOG = logging.getLogger(__name__)
+
+#: The module of oslo.service that defines its looping-call exceptions.
+EXCEPTIONS_MODULE = 'oslo_service.backend._common.loopingcall'
+
+
+def installed() -> bool:
+    """Whether the ``oslo_service`` package can be imported (not importing)."""
+    try:
+        return importlib.util.find_spec('oslo_service') is not None
+    except (ImportError, ValueError):
+        # A broken or deliberately blocked installation counts as absent.
+        return False
+
+
+def _load() -> types.ModuleType | None:
+    if not installed():
+        return None
+    try:
+        return importlib.import_module(EXCEPTIONS_MODULE)
+    except Exception:  # noqa: B902 - any failure means "no interop"
+        LOG.debug('oslo.service is installed but %s cannot be imported: '
+                  'looping-call exceptions are not shared with it',
+                  EXCEPTIONS_MODULE, exc_info=True)
+        return None
+
+
+#: oslo.service's exceptions module, or None without (a usable) oslo.service.
+MODULE = _load()
+
+
+def _base(name: str) -> type[Exception]:
+    cls = getattr(MODULE, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        return cls
+    return Exception
+
+
+#: The base of our LoopingCallDone: oslo.service's, or Exception.
+DONE_BASE = _base('LoopingCallDone')
+#: The base of our LoopingCallTimeOut: oslo.service's, or Exception.
+TIMEOUT_BASE = _base('LoopingCallTimeOut')
+
 # With oslo.service installed, our exceptions derive from its own (see
-# oslo_loopingcall._interop): ``except`` clauses naming either catch ours.
+# above): ``except`` clauses naming either catch ours.
 if ty.TYPE_CHECKING:
     _DoneBase = Exception
     _TimeOutBase = Exception
 else:
-    _DoneBase = _interop.DONE_BASE
-    _TimeOutBase = _interop.TIMEOUT_BASE
+    _DoneBase = DONE_BASE
+    _TimeOutBase = TIMEOUT_BASE
 
 
 class LoopingCallDone(_DoneBase):
@@ -60,8 +118,8 @@ class LoopingCallTimeOut(_TimeOutBase):
 #: too), so that code raising either ends our loops alike.
 DONE_TYPES = ty.cast(
     'tuple[type[LoopingCallDone], ...]',
-    (LoopingCallDone,) if _interop.DONE_BASE is Exception
-    else (LoopingCallDone, _interop.DONE_BASE))
+    (LoopingCallDone,) if DONE_BASE is Exception
+    else (LoopingCallDone, DONE_BASE))
 
 # Documented and shown where users import them from.
 LoopingCallDone.__module__ = 'oslo_loopingcall.loopingcall'

@@ -31,14 +31,14 @@ from __future__ import annotations
 import os
 import typing as ty
 
-from oslo_loopingcall import _native
+from oslo_loopingcall._backends import native
 
 __all__ = ['add', 'discard', 'running']
 
 
 def _native_lock() -> ty.Any:
     """A lock between OS threads, also in a monkey-patched process."""
-    return _native.original('_thread').allocate_lock()
+    return native.original('_thread').allocate_lock()
 
 
 _lock = _native_lock()

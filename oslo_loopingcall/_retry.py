@@ -10,12 +10,16 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""RetryDecorator (public in :mod:`.loopingcall`).
+"""How RetryDecorator (public in :mod:`.loopingcall`) retries a call.
 
-Each call of a decorated function makes its first attempt as a plain call;
-only a retry builds a :class:`~.loopingcall.DynamicLoopingCall`, which runs
-inline, in the caller's greenthread or thread, and sleeps between the
-attempts. Each call keeps its own retry budget and statistics
+:class:`Retrying` is all of :class:`~.loopingcall.RetryDecorator` but the
+looping call its retries run on, which the public class supplies: so this
+module sits below :mod:`.loopingcall` and imports nothing of it.
+
+Each call of a decorated function makes its first attempt as a plain
+call; only a retry builds a :class:`~.loopingcall.DynamicLoopingCall`,
+which runs inline, in the caller's greenthread or thread, and sleeps
+between the attempts. Each call keeps its own retry budget and statistics
 (:class:`_RetryAttempt`).
 """
 
@@ -32,9 +36,8 @@ from oslo_loopingcall import _exceptions
 from oslo_loopingcall import _naming
 from oslo_loopingcall import _policies
 from oslo_loopingcall import _stats as _loopstats
-from oslo_loopingcall import loopingcall
 
-__all__ = ['RetryDecorator']
+__all__ = ['Retrying']
 
 LOG = logging.getLogger('oslo_loopingcall.loopingcall')
 
@@ -44,7 +47,7 @@ LoopingCallDone = _exceptions.LoopingCallDone
 _F = ty.TypeVar('_F', bound=ty.Callable[..., ty.Any])
 
 
-class RetryDecorator:
+class Retrying:
     """Decorator for retrying a function upon suggested exceptions.
 
     The decorated function is retried for the given number of times, and
@@ -173,8 +176,7 @@ class RetryDecorator:
                 loop = self._create_dynamic_looping_call(attempt)
                 return loop._run_inline(_policies.Dynamic(
                     self._max_sleep_time,
-                    loopingcall.DynamicLoopingCall
-                    ._TASK_MISSING_SLEEP_VALUE_MESSAGE))
+                    loop._TASK_MISSING_SLEEP_VALUE_MESSAGE))
             except _DONE_TYPES as done:
                 return done.retvalue
             except BaseException as exc:
@@ -187,9 +189,9 @@ class RetryDecorator:
 
     def _create_dynamic_looping_call(self, func: ty.Callable[..., ty.Any],
                                      *args: ty.Any, **kwargs: ty.Any
-                                     ) -> loopingcall.DynamicLoopingCall:
+                                     ) -> ty.Any:
         """The DynamicLoopingCall that runs the retries of one call."""
-        return loopingcall.DynamicLoopingCall(func, *args, **kwargs)
+        raise NotImplementedError
 
 
 #: The statistics of a RetryDecorator before any call, and of every call
@@ -209,7 +211,7 @@ class _RetryAttempt(_loopstats.RetryStats):
 
     __slots__ = ('decorator', 'f', 'func_name', 'args', 'kwargs', 'pending')
 
-    def __init__(self, decorator: RetryDecorator, f: ty.Callable[..., ty.Any],
+    def __init__(self, decorator: Retrying, f: ty.Callable[..., ty.Any],
                  func_name: str, args: tuple[ty.Any, ...],
                  kwargs: dict[str, ty.Any]) -> None:
         super().__init__()
@@ -271,7 +273,3 @@ class _RetryAttempt(_loopstats.RetryStats):
                 ctxt.reraise = False
                 self.retry_count += 1
                 self.sleep_time += decorator._inc_sleep_time
-
-
-# Documented and shown where users import it from.
-RetryDecorator.__module__ = 'oslo_loopingcall.loopingcall'

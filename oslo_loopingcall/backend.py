@@ -29,72 +29,16 @@ on each other.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-import sys
-import threading
 import typing as ty
+
+from oslo_loopingcall._backends import mode
 
 __all__ = ['BACKENDS', 'ENV_VAR', 'get_backend', 'set_backend']
 
 #: The environment variable read at import time.
-ENV_VAR = 'OSLO_LOOPINGCALL_BACKEND'
+ENV_VAR = mode.ENV_VAR
 #: The modes there are.
-BACKENDS = ('eventlet', 'threading')
-
-_MODULES = {'eventlet': 'oslo_loopingcall._eventlet',
-            'threading': 'oslo_loopingcall._threading'}
-
-
-def _default() -> str:
-    """The mode when nothing chooses one: eventlet, if it is installed.
-
-    A process without eventlet has nothing else to run loops on. Looked up
-    only when needed: a process that chose native threads never even looks
-    for eventlet.
-    """
-    try:
-        installed = importlib.util.find_spec('eventlet') is not None
-    except (ImportError, ValueError):
-        installed = False
-    return 'eventlet' if installed else 'threading'
-
-
-_lock = threading.Lock()
-_chosen: str | None = None
-_backend: ty.Any = None
-_in_use = False
-# A backend a test fixture puts in front of the real one (virtual time).
-_override: ty.Any = None
-
-
-def _check_name(name: ty.Any, source: str) -> str:
-    if name not in BACKENDS:
-        raise ValueError(
-            f'{source} must be one of {", ".join(BACKENDS)}, got {name!r}')
-    return ty.cast(str, name)
-
-
-def _from_environment() -> str | None:
-    value = os.environ.get(ENV_VAR)
-    if value is None or value == '':
-        return None
-    return _check_name(value.strip().lower(), ENV_VAR)
-
-
-def _oslo_service_choice() -> str | None:
-    # Only look: importing oslo.service is not ours to do.
-    module = sys.modules.get('oslo_service.backend')
-    get_backend_type = getattr(module, 'get_backend_type', None)
-    kind = get_backend_type() if get_backend_type is not None else None
-    value = getattr(kind, 'value', None)
-    return value if value in BACKENDS else None
-
-
-def _mode() -> str:
-    """The mode to use: chosen here, else oslo.service's, else the default."""
-    return _chosen or _oslo_service_choice() or _default()
+BACKENDS = mode.BACKENDS
 
 
 def set_backend(name: str) -> None:
@@ -107,96 +51,9 @@ def set_backend(name: str) -> None:
     :raises ValueError: for an unknown name.
     :raises RuntimeError: if looping calls already run in the other mode.
     """
-    global _chosen, _backend
-    _check_name(name, 'backend')
-    with _lock:
-        current = _backend.name if _backend is not None else _chosen
-        if _in_use and current != name:
-            raise RuntimeError(
-                f'looping calls already run on the {current!r} backend: '
-                f'choose {name!r} before the first looping call starts')
-        _chosen = name
-        if _backend is not None and _backend.name != name:
-            _backend = None
+    mode.choose(name)
 
 
 def get_backend() -> str:
     """The name of the mode looping calls run (or will run) in."""
-    return ty.cast(str, _get().name)
-
-
-def _get() -> ty.Any:
-    """The backend object as things stand, without settling the choice.
-
-    Until a mode is chosen or a loop starts, the default is looked up
-    afresh, so that oslo.service initialising its backend after a looping
-    call was merely created is still followed.
-    """
-    backend = _override or _backend
-    if backend is None:
-        backend = importlib.import_module(_MODULES[_mode()]).BACKEND
-    return backend
-
-
-def _use() -> ty.Any:
-    """The backend object for a loop that starts now; settles the mode."""
-    global _backend, _in_use
-    backend = _override or _backend
-    if backend is None:
-        with _lock:
-            if _backend is None:
-                _backend = _get()
-            backend = _backend
-    _in_use = True
-    return backend
-
-
-def _put_in_front(backend: ty.Any) -> ty.Any:
-    """Make loops started from now on use ``backend`` (a test fixture's).
-
-    Returns what was in front before, for :func:`_put_in_front` to put
-    back.
-    """
-    global _override
-    with _lock:
-        previous, _override = _override, backend
-    return previous
-
-
-def _switch(name: str | None) -> str | None:
-    """Switch modes regardless of use (for tests); return the old choice."""
-    global _chosen, _backend, _in_use
-    with _lock:
-        previous = _backend.name if _backend is not None else _chosen
-        _chosen = name
-        _backend = None
-        _in_use = False
-    return previous
-
-
-def _forked() -> None:
-    # Another thread of the parent may have held it at the fork.
-    global _lock
-    _lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forked)
-
-
-def _import_eventlet_here() -> None:
-    """Import the eventlet mode now, in the main thread, if it is to be it.
-
-    Before CPython 3.13, eventlet's first import in an OS thread that is
-    not the main one breaks that thread's shutdown (its copy of the
-    threading module takes the thread's shutdown lock over: the thread can
-    never be joined, and the interpreter waits for it at exit). A first
-    looping call started in such a thread would make that import there.
-    """
-    if (sys.version_info < (3, 13) and 'eventlet' not in sys.modules and
-            threading.current_thread() is threading.main_thread() and
-            _mode() == 'eventlet'):
-        importlib.import_module(_MODULES['eventlet'])
-
-
-_chosen = _from_environment()
-_import_eventlet_here()
+    return ty.cast(str, mode.get().name)

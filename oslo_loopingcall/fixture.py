@@ -19,14 +19,14 @@ import logging
 import math
 import random
 import typing as ty
-from unittest import mock
 
 import fixtures
 
-from oslo_loopingcall._adopt_fixture import AdoptFixture
+from oslo_loopingcall import _adopt
+from oslo_loopingcall._backends import mode
+from oslo_loopingcall._backends import virtual
 from oslo_loopingcall import _registry
-from oslo_loopingcall import _virtual
-from oslo_loopingcall import backend
+from oslo_loopingcall import _sleep_fixture
 from oslo_loopingcall import loopingcall
 
 __all__ = ['AdoptFixture', 'BackendFixture', 'IdleRecord', 'SleepFixture',
@@ -35,49 +35,8 @@ __all__ = ['AdoptFixture', 'BackendFixture', 'IdleRecord', 'SleepFixture',
 LOG = logging.getLogger(__name__)
 
 
-class SleepFixture(fixtures.Fixture):
-    """A fixture for mocking the ``wait()`` within looping call events.
-
-    This exists so test cases can exercise code that uses looping calls
-    without actually incurring wall clock time for sleeping: every idle
-    period of every looping call and
-    :class:`~oslo_loopingcall.loopingcall.RetryDecorator` returns at
-    once.
-
-    In native-thread mode the same mock replaces the ``wait()`` of the
-    loops' abort flags instead (``threading.Event`` itself is untouched).
-
-    The mock for the ``wait()`` is accessible via the fixture's
-    ``mock_wait`` attribute; each idle period (initial delays included) is
-    one call, with the idle time as its argument.
-
-    Example usage::
-
-        from oslo_loopingcall import fixture
-
-        class MyTest(...):
-            def setUp(self):
-                ...
-                self.sleepfx = self.useFixture(fixture.SleepFixture())
-
-            def test_this(self):
-                thing_that_hits_a_loopingcall()
-                self.assertEqual(5, self.sleepfx.mock_wait.call_count)
-    """
-
-    mock_wait: mock.MagicMock
-
-    def _setUp(self) -> None:
-        if backend.get_backend() == 'threading':
-            target = 'oslo_loopingcall._threading.ThreadAbort.wait'
-        else:
-            # The same patch as oslo_service.fixture.SleepFixture, so tests
-            # written against either behave the same.
-            target = 'oslo_utils.eventletutils.EventletEvent.wait'
-        self.mock_wait = self.useFixture(fixtures.MockPatch(target)).mock
-
-
-IdleRecord = _virtual.IdleRecord
+SleepFixture = _sleep_fixture.SleepFixture
+IdleRecord = virtual.IdleRecord
 
 
 class _FixtureRandom:
@@ -158,16 +117,16 @@ class VirtualTimeFixture(fixtures.Fixture):
     def setUp(self) -> None:
         """Activate the virtual clock (only one may be active at a time)."""
         # Checked before fixtures' own setUp, which would wrap the error.
-        if isinstance(backend._override, _virtual.VirtualBackend):
+        if isinstance(mode.in_front(), virtual.VirtualBackend):
             raise RuntimeError('a VirtualTimeFixture is already active')
         super().setUp()
 
     def _setUp(self) -> None:
-        self._clock = _virtual.in_front_of(
-            backend._get(), self._start_time, self._autojump)
+        self._clock = mode.virtual_in_front_of(
+            mode.get(), self._start_time, self._autojump)
         self.leftover = []
-        previous = backend._put_in_front(self._clock)
-        self.addCleanup(backend._put_in_front, previous)
+        previous = mode.put_in_front(self._clock)
+        self.addCleanup(mode.put_in_front, previous)
         self.addCleanup(self._stop_leftovers)
         cls = loopingcall.BackOffLoopingCall
         self.useFixture(fixtures.MockPatchObject(
@@ -275,9 +234,29 @@ class BackendFixture(fixtures.Fixture):
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        backend._check_name(name, 'backend')
+        mode.check_name(name, 'backend')
         self.name = name
 
     def _setUp(self) -> None:
-        previous = backend._switch(self.name)
-        self.addCleanup(backend._switch, previous)
+        previous = mode.switch(self.name)
+        self.addCleanup(mode.switch, previous)
+
+
+class AdoptFixture(fixtures.Fixture):
+    """Adopt ``oslo_service.loopingcall`` for a test; undo it at cleanup.
+
+    At cleanup every change :func:`oslo_loopingcall.adopt` made is put
+    back, unless something changed it again since (a ``mock.patch`` still
+    active, for one). If the process was adopted before the fixture was
+    set up, it stays adopted and the fixture undoes nothing.
+
+    ``adopted`` tells whether the process is adopted (False when
+    oslo.service is not installed).
+    """
+
+    adopted: bool
+
+    def _setUp(self) -> None:
+        self.adopted, adoption = _adopt._adopt()
+        if adoption is not None:
+            self.addCleanup(_adopt._restore, adoption)

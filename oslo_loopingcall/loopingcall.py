@@ -20,8 +20,8 @@ same classes, signatures, defaults, log messages and test seams.
 # delivering the result). Each concrete looping call only supplies an idle
 # policy (oslo_loopingcall._policies). Everything that depends on the mode
 # (spawning, the clock, idling, waking, waiting) goes through the backend
-# contract (oslo_loopingcall._contract), so that eventlet, native threads
-# and virtual time all run this same loop.
+# contract (oslo_loopingcall._backends.contract), so that eventlet,
+# native threads and virtual time all run this same loop.
 #
 # The schedule (LoopingCallBase._schedule): each run is due at a time; the
 # idle time the policy returns is measured from the end of the run. A
@@ -45,13 +45,14 @@ import typing as ty
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from oslo_loopingcall._backends import mode as _mode
 from oslo_loopingcall import _checks
 from oslo_loopingcall import _exceptions
 from oslo_loopingcall import _naming
 from oslo_loopingcall import _policies
 from oslo_loopingcall import _registry
+from oslo_loopingcall import _retry
 from oslo_loopingcall import _stats as _loopstats
-from oslo_loopingcall import backend as _backends
 
 __all__ = [
     'BackOffLoopingCall',
@@ -112,7 +113,7 @@ class LoopingCallBase:
         #: The done event of the current or last run (what ``start()``
         #: returns); None before the first ``start()``.
         self.done: ty.Any = None
-        self._backend = _backends._get()
+        self._backend = _mode.get()
         self._abort = self._backend.new_abort()
 
     @property
@@ -218,7 +219,7 @@ class LoopingCallBase:
             loop (otherwise it is logged and the loop goes on).
         :returns: the done event.
         """
-        backend = _backends._use()
+        backend = _mode.use()
         # Native threads could otherwise both pass the check below and
         # start one loop twice.
         with backend.start_lock:
@@ -267,7 +268,7 @@ class LoopingCallBase:
         caller's to handle.
         """
         _checks.callable_f(self.f)
-        self._prepare(_backends._use(), idle_for)
+        self._prepare(_mode.use(), idle_for)
         return self._run_loop(idle_for, None, stop_on_exception, quiet=True)
 
     def _run_spawned(self) -> ty.Any:
@@ -593,5 +594,11 @@ class BackOffLoopingCall(LoopingCallBase):
         return self._start(policy, initial_delay=initial_delay)
 
 
-# At the end: RetryDecorator is built on DynamicLoopingCall, defined above.
-from oslo_loopingcall._retry import RetryDecorator  # noqa: E402
+class RetryDecorator(_retry.Retrying):
+    __doc__ = _retry.Retrying.__doc__
+
+    def _create_dynamic_looping_call(self, func: ty.Callable[..., ty.Any],
+                                     *args: ty.Any, **kwargs: ty.Any
+                                     ) -> DynamicLoopingCall:
+        """The DynamicLoopingCall that runs the retries of one call."""
+        return DynamicLoopingCall(func, *args, **kwargs)

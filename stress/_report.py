@@ -36,7 +36,7 @@ from harness import report
 
 if GREEN:
     from harness import green
-    from oslo_loopingcall import _eventlet
+    from oslo_loopingcall._backends.greenthreads import backend as _eventlet
 
 
 def n(value):

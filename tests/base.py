@@ -23,7 +23,7 @@ import fixtures
 import testscenarios
 import testtools
 
-from oslo_loopingcall import _threading
+from oslo_loopingcall._backends.osthreads import backend as _threading
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 

@@ -36,7 +36,7 @@ from tests import base
 
 
 class TestEventletInternals(testtools.TestCase):
-    """oslo_loopingcall._eventlet._LoopThread and the hub calls we make."""
+    """The eventlet backend's _LoopThread and the hub calls we make."""
 
     def test_greenthread_exit_event_and_links(self):
         # _LoopThread replaces the exit event by the loop's done event and
@@ -107,7 +107,7 @@ class TestEventletInternals(testtools.TestCase):
 
 
 class TestOsloUtilsSeam(testtools.TestCase):
-    """oslo_loopingcall._eventlet.EventletBackend.seam_wait."""
+    """The eventlet backend's EventletBackend.seam_wait."""
 
     def test_eventlet_event_wait_is_recognisable(self):
         # The unpatched seam is told from a patch by where it comes from.
@@ -118,7 +118,7 @@ class TestOsloUtilsSeam(testtools.TestCase):
 
 @unittest.skipIf(base.REFERENCE is None, 'oslo.service is not installed')
 class TestOsloServiceInternals(testtools.TestCase):
-    """oslo_loopingcall._interop, _adopt and backend."""
+    """oslo_loopingcall._exceptions, _adopt and backend."""
 
     def test_public_backend_choice(self):
         # backend follows oslo.service's choice through its public call.
@@ -126,7 +126,7 @@ class TestOsloServiceInternals(testtools.TestCase):
         self.assertTrue(callable(module.get_backend_type))
 
     def test_exceptions_module(self):
-        # _interop derives our exceptions from these.
+        # _exceptions derives our exceptions from these.
         module = importlib.import_module(
             'oslo_service.backend._common.loopingcall')
         self.assertTrue(issubclass(module.LoopingCallDone, Exception))

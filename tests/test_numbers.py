@@ -28,7 +28,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from oslo_loopingcall import _threading
+from oslo_loopingcall._backends.osthreads import backend as _threading
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 from tests import base

@@ -166,7 +166,7 @@ class TestConcurrentCalls(base.TestCase):
             return results
         barrier = threading.Barrier(n, timeout=5)
         self.useFixture(fixtures.MockPatch(
-            'oslo_loopingcall._threading.ThreadAbort.wait',
+            'oslo_loopingcall._backends.osthreads.backend.ThreadAbort.wait',
             side_effect=lambda *a, **kw: barrier.wait()))
         threads = [threading.Thread(target=call, args=(i,), daemon=True)
                    for i in range(n)]

@@ -80,7 +80,8 @@ class TestSleepSeams(base.TestCase):
         if self.green:
             target = 'oslo_utils.eventletutils.EventletEvent.wait'
         else:
-            target = 'oslo_loopingcall._threading.ThreadAbort.wait'
+            target = ('oslo_loopingcall._backends.osthreads.backend.'
+                      'ThreadAbort.wait')
         with mock.patch(target, autospec=True) as wait:
             f, runs = counting(3)
             done = loopingcall.FixedIntervalLoopingCall(f).start(
@@ -149,7 +150,8 @@ class TestSeamFirstSeenPatched(base.TestCase):
             from unittest import mock
             with mock.patch('oslo_utils.eventletutils.EventletEvent.wait',
                             autospec=True):
-                from oslo_loopingcall import _eventlet
+                from oslo_loopingcall._backends.greenthreads import (
+                    backend as _eventlet)
                 patched = _eventlet.BACKEND.seam_wait
             print(json.dumps([patched is None,
                               _eventlet.BACKEND.seam_wait is not None]))

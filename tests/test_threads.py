@@ -250,7 +250,8 @@ class TestSelection(base.TestCase):
             t.start(60); t.stop(); t.wait()
             print(json.dumps([backend.get_backend(),
                               type(t._thread).__name__,
-                              'oslo_loopingcall._eventlet' in sys.modules,
+                              'oslo_loopingcall._backends.greenthreads'
+                              in sys.modules,
                               'eventlet' in sys.modules and not already]))
         ''', env={backend.ENV_VAR: 'threading'})
         self.assertEqual(0, out.returncode, out.stderr)

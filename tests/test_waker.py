@@ -22,7 +22,7 @@ from unittest import mock
 import fixtures
 import testtools
 
-from oslo_loopingcall import _waker
+from oslo_loopingcall._backends.greenthreads import waker as _waker
 from tests import base
 
 

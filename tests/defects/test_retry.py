@@ -114,7 +114,7 @@ class TestD03PerCallRetryBudget(DefectTestCase):
         # four calls interleave (whatever the OS scheduler does).
         barrier = threading.Barrier(4, timeout=5)
         self.useFixture(fixtures.MockPatch(
-            'oslo_loopingcall._threading.ThreadAbort.wait',
+            'oslo_loopingcall._backends.osthreads.backend.ThreadAbort.wait',
             side_effect=lambda *a, **kw: barrier.wait()))
         outcomes = [None] * 4
 

@@ -28,7 +28,7 @@ import fixtures
 import greenlet
 from oslo_utils import eventletutils
 
-from oslo_loopingcall import _threading
+from oslo_loopingcall._backends.osthreads import backend as _threading
 from tests import base
 
 

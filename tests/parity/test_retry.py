@@ -28,7 +28,7 @@ class TestSleepSeams(ParityTestCase):
     """P37: consumers neutralise every sleep through EventletEvent.wait.
 
     In native-thread mode the same contract holds for
-    ``oslo_loopingcall._threading.ThreadAbort.wait``, which
+    ``oslo_loopingcall._backends.osthreads.backend.ThreadAbort.wait``, which
     ``oslo_loopingcall.fixture.SleepFixture`` patches there.
     """
 

@@ -35,11 +35,12 @@ class SeamMissing(AttributeError):
 
 
 #: Every private name patched here, per mode: (module, attribute path).
+_GREEN = 'oslo_loopingcall._backends.greenthreads.backend'
+_THREADS = 'oslo_loopingcall._backends.osthreads.backend'
 PATCHED = {
-    'eventlet': [('oslo_loopingcall._eventlet', '_release'),
-                 ('oslo_loopingcall._eventlet', 'EventletBackend.spawn')],
-    'threading': [('oslo_loopingcall._threading', '_release'),
-                  ('oslo_loopingcall._threading', 'ThreadingBackend.spawn')],
+    'eventlet': [(_GREEN, '_release'), (_GREEN, 'EventletBackend.spawn')],
+    'threading': [(_THREADS, '_release'),
+                  (_THREADS, 'ThreadingBackend.spawn')],
 }
 
 
@@ -67,8 +68,8 @@ def native_sleep(seconds):
 
 
 def _module(mode):
-    name = {'eventlet': 'oslo_loopingcall._eventlet',
-            'threading': 'oslo_loopingcall._threading'}[mode]
+    name = {'eventlet': 'oslo_loopingcall._backends.greenthreads.backend',
+            'threading': 'oslo_loopingcall._backends.osthreads.backend'}[mode]
     __import__(name)
     return sys.modules[name]
 

@@ -23,15 +23,15 @@ import time
 import types
 import typing as ty
 
-from oslo_loopingcall import _contract
+from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends import native
 from oslo_loopingcall import _naming
-from oslo_loopingcall import _native
 from oslo_loopingcall import _registry
 
 
 # The threading of real OS threads: in a monkey-patched process, loops
 # must still be OS threads that any real OS thread can stop or wait for.
-_threads = _native.original('threading')
+_threads = native.original('threading')
 if ty.TYPE_CHECKING:
     _Event = threading.Event
 else:
@@ -117,7 +117,7 @@ class ThreadingBackend:
 
     new_done = ThreadDone
 
-    def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
               done: ty.Any) -> None:
         thread = _threads.Thread(
             target=_main, args=(loop, run, done), daemon=True,
@@ -130,7 +130,7 @@ class ThreadingBackend:
 
     current = staticmethod(_threads.current_thread)
 
-    def idle_until(self, loop: _contract.Loop, deadline: float,
+    def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
         abort = loop._abort
         delay = deadline - time.monotonic()
@@ -143,7 +143,7 @@ class ThreadingBackend:
         if delay > 0:
             abort.wait(delay)
 
-    def stop(self, loop: _contract.Loop) -> None:
+    def stop(self, loop: contract.Loop) -> None:
         loop._abort.set()
         # Let the woken loop thread take the GIL and end now: stopping
         # thousands of loops in a row otherwise leaves thousands of woken
@@ -151,10 +151,10 @@ class ThreadingBackend:
         # of under half a second). A stop from f's own thread just yields.
         _yield()
 
-    def wait(self, loop: _contract.Loop) -> ty.Any:
+    def wait(self, loop: contract.Loop) -> ty.Any:
         return loop.done.wait()
 
-    def disown(self, loop: _contract.Loop, error: BaseException) -> None:
+    def disown(self, loop: contract.Loop, error: BaseException) -> None:
         # Fresh primitives: the parent's threads may have held the locks
         # of the old ones at the fork, and none of them is left to release
         # them.
@@ -171,7 +171,7 @@ class ThreadingBackend:
 _MAX_WAIT = _threads.TIMEOUT_MAX
 
 
-def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+def _main(loop: contract.Loop, run: ty.Callable[[], ty.Any],
           done: ThreadDone) -> None:
     try:
         result = run()
@@ -183,7 +183,7 @@ def _main(loop: _contract.Loop, run: ty.Callable[[], ty.Any],
         done.send(result)
 
 
-def _release(loop: _contract.Loop) -> None:
+def _release(loop: contract.Loop) -> None:
     # Cleared before ``done`` is set, so start() works as soon as wait()
     # returns.
     with _lock:
@@ -201,6 +201,6 @@ def _forked() -> None:
 
 os.register_at_fork(after_in_child=_forked)
 
-BACKEND: _contract.Backend = ThreadingBackend()
+BACKEND: contract.Backend = ThreadingBackend()
 
 __all__ = ['BACKEND', 'ThreadAbort', 'ThreadDone', 'ThreadingBackend']

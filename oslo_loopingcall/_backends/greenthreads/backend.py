@@ -32,10 +32,10 @@ from eventlet import patcher
 import greenlet
 from oslo_utils import eventletutils
 
-from oslo_loopingcall import _contract
+from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends.greenthreads import waker as wakers
 from oslo_loopingcall import _registry
 from oslo_loopingcall import _stats as _loopstats
-from oslo_loopingcall import _waker
 
 # Native primitives even under monkey patching: they coordinate OS threads
 # that each run their own hub. From _thread, not threading: importing the
@@ -159,7 +159,7 @@ class EventletBackend:
 
     new_done = staticmethod(event.Event)
 
-    def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
               done: ty.Any) -> None:
         hub = _get_hub()
         abort = loop._abort
@@ -176,7 +176,7 @@ class EventletBackend:
 
     current = staticmethod(_getcurrent)
 
-    def idle_until(self, loop: _contract.Loop, deadline: float,
+    def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
         abort = loop._abort
         if abort._set:
@@ -198,7 +198,7 @@ class EventletBackend:
             abort._sleeper = None
             timer.cancel()
 
-    def stop(self, loop: _contract.Loop) -> None:
+    def stop(self, loop: contract.Loop) -> None:
         abort = loop._abort
         if abort._set:
             return
@@ -209,11 +209,11 @@ class EventletBackend:
             # The wake-up must happen in the loop's own hub, through the
             # waker spawn() made there (none: the loop's process or thread
             # is gone, and nothing is left to wake).
-            waker = _waker.existing(abort.hub)
+            waker = wakers.existing(abort.hub)
             if waker is not None:
                 waker.call(abort._wake)
 
-    def wait(self, loop: _contract.Loop) -> ty.Any:
+    def wait(self, loop: contract.Loop) -> ty.Any:
         done = loop.done
         abort = loop._abort
         # The hub tells the loop's OS thread: a thread identifier may be
@@ -228,7 +228,7 @@ class EventletBackend:
         # on meanwhile; any other waits on a native event.
         own = _own_hub()
         waiter = _GreenWaiter(own) if own is not None else _NativeEvent()
-        owner = _waker.existing(abort.hub)
+        owner = wakers.existing(abort.hub)
         with _foreign_lock:
             if done.ready():
                 return done.wait()
@@ -244,7 +244,7 @@ class EventletBackend:
                 f'hub of the OS thread that starts it)')
         return done.wait()
 
-    def disown(self, loop: _contract.Loop, error: BaseException) -> None:
+    def disown(self, loop: contract.Loop, error: BaseException) -> None:
         loop._abort._set = True
         loop._thread = None
         done = loop.done
@@ -268,7 +268,7 @@ class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
     loop to the hub, which prints it.
     """
 
-    def __init__(self, hub: ty.Any, loop: _contract.Loop, done: ty.Any
+    def __init__(self, hub: ty.Any, loop: contract.Loop, done: ty.Any
                  ) -> None:
         super().__init__(hub.greenlet)
         self._exit_event = done
@@ -293,7 +293,7 @@ class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
             self._resolve_links()
 
 
-def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
+def _deliver(loop: contract.Loop, done: event.Event, result: ty.Any = None,
              exc: BaseException | None = None) -> None:
     if loop.done is done:
         _release(loop)
@@ -310,7 +310,7 @@ def _deliver(loop: _contract.Loop, done: event.Event, result: ty.Any = None,
         native.set()
 
 
-def _release(loop: _contract.Loop) -> None:
+def _release(loop: contract.Loop) -> None:
     # Before ``done`` fires, so that start() works as soon as wait()
     # returns.
     loop._thread = None
@@ -365,9 +365,9 @@ def _own_hub() -> ty.Any:
     return getattr(hubs._threadlocal, 'hub', None)
 
 
-def _own_waker(hub: ty.Any) -> _waker.Waker:
+def _own_waker(hub: ty.Any) -> wakers.Waker:
     """The waker of ``hub``, this OS thread's (made on first use)."""
-    return _waker.existing(hub) or _waker.of(
+    return wakers.existing(hub) or wakers.of(
         hub, functools.partial(_thread_ended, hub))
 
 
@@ -379,7 +379,7 @@ def _thread_ended(hub: ty.Any) -> None:
     EventletBackend.wait()).
     """
     with _foreign_lock:
-        waker = _waker.existing(hub)
+        waker = wakers.existing(hub)
         if waker is not None:
             waker.close()
         for loop in _registry.running():
@@ -415,6 +415,6 @@ def _forked() -> None:
 
 os.register_at_fork(after_in_child=_forked)
 
-BACKEND: _contract.Backend = EventletBackend()
+BACKEND: contract.Backend = EventletBackend()
 
 __all__ = ['BACKEND', 'Abort', 'EventletBackend']

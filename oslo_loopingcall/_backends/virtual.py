@@ -37,7 +37,7 @@ import itertools
 import threading
 import typing as ty
 
-from oslo_loopingcall import _contract
+from oslo_loopingcall._backends import contract
 
 
 class IdleRecord(ty.NamedTuple):
@@ -76,7 +76,7 @@ class VirtualBackend:
     backend's; the accounting of who is busy is the subclass's.
     """
 
-    def __init__(self, real: _contract.Backend, start: float = 0.0,
+    def __init__(self, real: contract.Backend, start: float = 0.0,
                  autojump: bool = True) -> None:
         self.real = real
         self.name = real.name
@@ -99,17 +99,17 @@ class VirtualBackend:
     def now(self) -> float:
         return self._now
 
-    def new_abort(self) -> _contract.Abort:
+    def new_abort(self) -> contract.Abort:
         return self.real.new_abort()
 
     def current(self) -> object:
         return self.real.current()
 
-    def wait(self, loop: _contract.Loop) -> ty.Any:
+    def wait(self, loop: contract.Loop) -> ty.Any:
         # The done event itself tells virtual time that its waiter waits.
         return self.real.wait(loop)
 
-    def disown(self, loop: _contract.Loop, error: BaseException) -> None:
+    def disown(self, loop: contract.Loop, error: BaseException) -> None:
         self.real.disown(loop, error)
 
     # -- the clock -----------------------------------------------------------
@@ -188,28 +188,3 @@ def wait_letting_time_move(backend: ty.Any, ready: bool,
         return wait(timeout)
     finally:
         backend.blocked(False)
-
-
-def in_front_of(real: _contract.Backend, start: float,
-                autojump: bool) -> VirtualBackend:
-    """The virtual backend for the mode of ``real``."""
-    backend: VirtualBackend
-    if real.name == 'eventlet':
-        from oslo_loopingcall import _virtual_green
-        backend = _virtual_green.GreenVirtualBackend(real, start, autojump)
-    else:
-        from oslo_loopingcall import _virtual_threads
-        backend = _virtual_threads.ThreadVirtualBackend(
-            real, start, autojump)
-    return backend
-
-
-if ty.TYPE_CHECKING:
-    from oslo_loopingcall import _virtual_green
-    from oslo_loopingcall import _virtual_threads
-
-    # mypy checks that both satisfy the contract.
-    _GREEN: _contract.Backend = _virtual_green.GreenVirtualBackend(
-        ty.cast(_contract.Backend, None))
-    _THREADS: _contract.Backend = _virtual_threads.ThreadVirtualBackend(
-        ty.cast(_contract.Backend, None))

@@ -26,8 +26,8 @@ import typing as ty
 from eventlet import event
 from eventlet import hubs
 
-from oslo_loopingcall import _contract
-from oslo_loopingcall import _virtual
+from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends import virtual
 
 
 class _NoTimer:
@@ -38,10 +38,10 @@ class _NoTimer:
         pass
 
 
-class GreenVirtualBackend(_virtual.VirtualBackend):
+class GreenVirtualBackend(virtual.VirtualBackend):
     """Virtual time in front of the eventlet backend."""
 
-    def __init__(self, real: _contract.Backend, start: float = 0.0,
+    def __init__(self, real: contract.Backend, start: float = 0.0,
                  autojump: bool = True) -> None:
         super().__init__(real, start, autojump)
         self._hub = hubs.get_hub()
@@ -54,7 +54,7 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
     def new_done(self) -> ty.Any:
         return GreenDone(self)
 
-    def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
               done: ty.Any) -> None:
         def run_counted() -> ty.Any:
             try:
@@ -72,7 +72,7 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
         thread = loop._thread
         self._loop_threads.add(thread)
 
-    def idle_until(self, loop: _contract.Loop, deadline: float,
+    def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
         context = self.real.current()
         counted = context in self._loop_threads
@@ -95,7 +95,7 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
                 if counted:
                     self._busy += 1
 
-    def stop(self, loop: _contract.Loop) -> None:
+    def stop(self, loop: contract.Loop) -> None:
         with self._lock:
             sleeper = self._parked.get(loop)
             if sleeper is not None:
@@ -110,7 +110,7 @@ class GreenVirtualBackend(_virtual.VirtualBackend):
                 if waiting:
                     self._may_jump()
 
-    def _wake(self, sleeper: _virtual._Sleeper) -> None:
+    def _wake(self, sleeper: virtual._Sleeper) -> None:
         self._unpark(sleeper)
         self._hub.schedule_call_global(0, _resume, sleeper.loop._abort,
                                        sleeper.context)
@@ -145,5 +145,14 @@ class GreenDone(event.Event):  # type: ignore[misc]
         self._virtual = backend
 
     def wait(self, timeout: float | None = None) -> ty.Any:
-        return _virtual.wait_letting_time_move(
+        return virtual.wait_letting_time_move(
             self._virtual, self.ready(), super().wait, timeout)
+
+
+#: What the mode state puts in front of this mode's backend.
+IN_FRONT = GreenVirtualBackend
+
+if ty.TYPE_CHECKING:
+    # mypy checks that it satisfies the contract.
+    _CHECKED: contract.Backend = GreenVirtualBackend(
+        ty.cast(contract.Backend, None))

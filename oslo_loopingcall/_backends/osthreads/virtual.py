@@ -28,9 +28,9 @@ import collections
 import threading
 import typing as ty
 
-from oslo_loopingcall import _contract
-from oslo_loopingcall import _threading
-from oslo_loopingcall import _virtual
+from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends.osthreads import backend as osthreads
+from oslo_loopingcall._backends import virtual
 
 
 class _Turn:
@@ -39,10 +39,10 @@ class _Turn:
     __slots__ = ()
 
 
-class ThreadVirtualBackend(_virtual.VirtualBackend):
+class ThreadVirtualBackend(virtual.VirtualBackend):
     """Virtual time in front of the native-thread backend."""
 
-    def __init__(self, real: _contract.Backend, start: float = 0.0,
+    def __init__(self, real: contract.Backend, start: float = 0.0,
                  autojump: bool = True) -> None:
         super().__init__(real, start, autojump)
         self._cond = threading.Condition(self._lock)
@@ -57,7 +57,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
     def new_done(self) -> ty.Any:
         return ThreadDone(self)
 
-    def spawn(self, loop: _contract.Loop, run: ty.Callable[[], ty.Any],
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
               done: ty.Any) -> None:
         turn = _Turn()
 
@@ -79,7 +79,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
             self._ready.append(turn)
         self.real.spawn(loop, run_in_turn, done)
 
-    def idle_until(self, loop: _contract.Loop, deadline: float,
+    def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
         me = threading.current_thread()
         with self._cond:
@@ -102,7 +102,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
                 if turn is None:
                     self._give_up(own)
 
-    def stop(self, loop: _contract.Loop) -> None:
+    def stop(self, loop: contract.Loop) -> None:
         with self._cond:
             self.real.stop(loop)
             sleeper = self._parked.get(loop)
@@ -148,7 +148,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
             else:
                 self._may_jump()
 
-    def _wake(self, sleeper: _virtual._Sleeper) -> None:
+    def _wake(self, sleeper: virtual._Sleeper) -> None:
         self._unpark(sleeper)
         self._ready.append(sleeper.turn)
         self._cond.notify_all()
@@ -160,7 +160,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
             self._jump()
 
 
-class ThreadDone(_threading.ThreadDone):
+class ThreadDone(osthreads.ThreadDone):
     """A done object whose waiters let virtual time move."""
 
     __slots__ = ('_virtual',)
@@ -170,5 +170,14 @@ class ThreadDone(_threading.ThreadDone):
         self._virtual = backend
 
     def wait(self, timeout: float | None = None) -> ty.Any:
-        return _virtual.wait_letting_time_move(
+        return virtual.wait_letting_time_move(
             self._virtual, self.ready(), super().wait, timeout)
+
+
+#: What the mode state puts in front of this mode's backend.
+IN_FRONT = ThreadVirtualBackend
+
+if ty.TYPE_CHECKING:
+    # mypy checks that it satisfies the contract.
+    _CHECKED: contract.Backend = ThreadVirtualBackend(
+        ty.cast(contract.Backend, None))
