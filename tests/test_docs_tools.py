@@ -38,6 +38,7 @@ for path in (os.path.join(DOC, '_ext'), os.path.join(DOC, 'user')):
 
 from loopdocs import bench  # noqa: E402
 from loopdocs import benchcharts  # noqa: E402
+from loopdocs import modulemap  # noqa: E402
 from loopdocs import schedule  # noqa: E402
 from loopdocs import tables  # noqa: E402
 
@@ -237,3 +238,48 @@ class TestWidthCheck(testtools.TestCase):
     def test_one_pixel_of_rounding_is_forgiven(self):
         self.assertEqual([], self.check.problems(self.page(
             page=1281, tables=[dict(where='T', width=832, centred=0)])))
+
+
+class _Graph:
+    """The part of a grimp import graph that the module map reads."""
+
+    def __init__(self, imports):
+        self.imports = imports
+        self.modules = set(imports) | {b for bs in imports.values()
+                                       for b in bs}
+
+    def find_modules_directly_imported_by(self, module):
+        return set(self.imports.get(module, ()))
+
+    def find_children(self, module):
+        return {m for m in self.modules
+                if m.rpartition('.')[0] == module}
+
+
+class TestModuleMap(testtools.TestCase):
+    P = modulemap.PACKAGE
+
+    def test_floors_stand_above_what_they_import(self):
+        p = self.P
+        graph = _Graph({f'{p}.top': [f'{p}.mid', f'{p}.low'],
+                        f'{p}.mid': [f'{p}.low', 'eventlet'],
+                        f'{p}.low': []})
+        mmap = modulemap.build(graph)
+        self.assertEqual([['top'], ['mid'], ['low']], mmap.rows())
+        self.assertEqual([('mid', 'low'), ('top', 'low'), ('top', 'mid')],
+                         mmap.imports)
+
+    def test_empty_packages_are_left_out(self):
+        p = self.P
+        graph = _Graph({f'{p}._backends': [],
+                        f'{p}._backends.mode': [f'{p}._backends'],
+                        f'{p}.loopingcall': [f'{p}._backends.mode']})
+        mmap = modulemap.build(graph)
+        self.assertEqual([['loopingcall'], ['_backends.mode']], mmap.rows())
+
+    def test_every_module_belongs_to_a_part(self):
+        self.assertEqual('eventlet mode',
+                         modulemap.part_of('_backends.greenthreads.waker'))
+        self.assertEqual('backend layer', modulemap.part_of('_backends.mode'))
+        self.assertEqual('loop core and public modules',
+                         modulemap.part_of('loopingcall'))

@@ -18,6 +18,7 @@ when the docs are built, never drawn or typed by hand.
 * ``benchmark-chart``, ``benchmark-table``, ``benchmark-provenance``
   (loopdocs.bench, loopdocs.benchcharts): the committed benchmark results;
 * ``script-output`` (loopdocs.scripts): what an example script prints;
+* ``module-map`` (loopdocs.modulemap): the package's modules and imports;
 * ``loopdocs.generated``: the base classes to add another kind, and
   ``loopdocs.directives``, where each kind is declared.
 
@@ -37,4 +38,5 @@ def setup(app):
     app.add_directive('benchmark-table', d.BenchmarkTable)
     app.add_directive('benchmark-provenance', d.BenchmarkProvenance)
     app.add_directive('script-output', d.ScriptOutput)
+    app.add_directive('module-map', d.ModuleMap)
     return {'parallel_read_safe': False, 'parallel_write_safe': True}

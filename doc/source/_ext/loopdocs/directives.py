@@ -17,7 +17,8 @@ virtual time. ``.. benchmark-chart:: NAME`` (per-iteration, idle-cpu, load,
 accuracy, drift) draws one chart of the benchmark results;
 ``.. benchmark-table:: SECTION`` (eventlet, threading) shows the summary
 table of a section; ``.. benchmark-provenance::`` says how the results
-were measured. The benchmark directives read the file named by the
+were measured. ``.. module-map::`` draws the package's modules and their
+imports (see loopdocs.modulemap). The benchmark directives read the file named by the
 ``loopdocs_benchmark_results`` setting of conf.py (relative to the source
 directory), and a change of that file rebuilds the pages that use them.
 """
@@ -31,6 +32,7 @@ from docutils.statemachine import StringList
 from loopdocs import bench
 from loopdocs import benchcharts
 from loopdocs import generated
+from loopdocs import modulemap
 from loopdocs import schedule
 from loopdocs import scripts
 from loopdocs import style
@@ -100,6 +102,13 @@ class ScheduleStrip(generated.GeneratedFigure):
     def caption_text(self):
         text = self.options.get('caption', '')
         return StringList([text], self.env.docname) if text else None
+
+
+class ModuleMap(generated.GeneratedFigure):
+    """``.. module-map::``: the package's modules and imports, drawn."""
+
+    def make(self):
+        return modulemap.draw(modulemap.load(), style.pyplot())
 
 
 class ScriptOutput(generated.GeneratedText):

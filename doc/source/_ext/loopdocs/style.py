@@ -23,6 +23,9 @@ WARNING = '#E69F00'
 ERROR = '#CC0000'
 TEXT = '#222222'
 
+# The parts of the package on the module map (loopdocs.modulemap.PARTS).
+PARTS = ('#F0C987', '#9CCFE8', '#CDE3D6', '#E4E7EC')
+
 # The three contenders of the benchmarks, in table order.
 CONTENDERS = {
     'floor': ('bare floor', '#999999'),
