@@ -36,6 +36,8 @@ import sys
 import threading
 import typing as ty
 
+from oslo_loopingcall import _native
+
 __all__ = ['BACKENDS', 'ENV_VAR', 'get_backend', 'set_backend']
 
 #: The environment variable read at import time.
@@ -61,7 +63,8 @@ def _default() -> str:
     return 'eventlet' if installed else 'threading'
 
 
-_lock = threading.Lock()
+# Real: set_backend() and a loop's start may come from any OS thread.
+_lock = _native.allocate_lock()
 _chosen: str | None = None
 _backend: ty.Any = None
 _in_use = False
@@ -177,7 +180,7 @@ def _switch(name: str | None) -> str | None:
 def _forked() -> None:
     # Another thread of the parent may have held it at the fork.
     global _lock
-    _lock = threading.Lock()
+    _lock = _native.allocate_lock()
 
 
 os.register_at_fork(after_in_child=_forked)
