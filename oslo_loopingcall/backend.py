@@ -142,9 +142,15 @@ def _get() -> ty.Any:
 
 
 def _use() -> ty.Any:
-    """The backend object for a loop that starts now; settles the mode."""
+    """The backend object for a loop that starts now; settles the mode.
+
+    A loop of the backend in front (a test's virtual clock) settles
+    nothing: it ends with its fixture, which puts back what it found.
+    """
     global _backend, _in_use
-    backend = _override or _backend
+    if _override is not None:
+        return _override
+    backend = _backend
     if backend is None:
         with _lock:
             if _backend is None:
@@ -166,15 +172,36 @@ def _put_in_front(backend: ty.Any) -> ty.Any:
     return previous
 
 
-def _switch(name: str | None) -> str | None:
-    """Switch modes regardless of use (for tests); return the old choice."""
-    global _chosen, _backend, _in_use
+class _State(ty.NamedTuple):
+    """Everything that says which backend a loop gets (see _switch)."""
+
+    chosen: str | None
+    backend: ty.Any
+    in_use: bool
+    override: ty.Any
+
+
+def _switch(name: str) -> _State:
+    """Switch to mode ``name`` regardless of use (for tests).
+
+    Nothing is left in front, so that loops run in that mode; and no loop
+    has run in it yet. Returns the whole state before, for
+    :func:`_restore`: the mode chosen, the backend object, whether loops
+    have run (``set_backend()`` must refuse afterwards what it refused
+    before) and what was in front.
+    """
+    global _chosen, _backend, _in_use, _override
     with _lock:
-        previous = _backend.name if _backend is not None else _chosen
-        _chosen = name
-        _backend = None
-        _in_use = False
+        previous = _State(_chosen, _backend, _in_use, _override)
+        _chosen, _backend, _in_use, _override = name, None, False, None
     return previous
+
+
+def _restore(state: _State) -> None:
+    """Put back a state :func:`_switch` returned, exactly."""
+    global _chosen, _backend, _in_use, _override
+    with _lock:
+        _chosen, _backend, _in_use, _override = state
 
 
 def _forked() -> None:

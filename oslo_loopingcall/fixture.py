@@ -266,9 +266,13 @@ class BackendFixture(fixtures.Fixture):
     """Run looping calls in the given mode for the duration of a test.
 
     Unlike :func:`oslo_loopingcall.backend.set_backend`, it may switch
-    modes after looping calls have run (it is for tests); the previous mode
-    comes back at cleanup. Start no looping call before it is set up that
-    should still run after.
+    modes after looping calls have run (it is for tests). At cleanup the
+    process is back exactly as the fixture found it: the same mode, and
+    :func:`~oslo_loopingcall.backend.set_backend` refuses the other mode
+    again if looping calls had run before. Start no looping call before it
+    is set up that should still run after. A
+    :class:`VirtualTimeFixture` active when it is set up is out of the way
+    until cleanup (set this fixture up first).
 
     :param name: ``'eventlet'`` or ``'threading'``.
     """
@@ -280,4 +284,4 @@ class BackendFixture(fixtures.Fixture):
 
     def _setUp(self) -> None:
         previous = backend._switch(self.name)
-        self.addCleanup(backend._switch, previous)
+        self.addCleanup(backend._restore, previous)
