@@ -131,6 +131,10 @@ def parse_args(argv=None):
                              'fork)')
     parser.add_argument('--only-envs', action='store_true',
                         help='run the environment rounds only')
+    parser.add_argument('--lose-stops', type=int, default=0, metavar='N',
+                        help='make up a fault: every N-th stop() from the '
+                             'stopper OS threads is lost; the suite must '
+                             'FAIL (see stress/_inject.py)')
     return parser.parse_args(argv)
 
 
@@ -158,7 +162,8 @@ def run_mode(mode, args):
     cfg.update(seed=args.seed, short=args.short,
                mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK,
                max_stretch=MAX_STRETCH, ramp_limit=RAMP_LIMIT,
-               settle=SETTLE)
+               settle=SETTLE,
+               lose_stops=args.lose_stops)
     result = None
     # Its stderr goes straight through; its report is shown as it comes.
     with procs.Child([sys.executable, WORKER, mode, json.dumps(cfg)],
