@@ -218,26 +218,53 @@ class LoopingCallBase:
             loop (otherwise it is logged and the loop goes on).
         :returns: the done event.
         """
+        # Everything that can fail comes first: a start() that raises
+        # leaves the loop as it was, and settles no mode (D25).
+        _checks.callable_f(self.f)
+        initial_delay = _checks.seconds(
+            'initial_delay', initial_delay, allow_none=True)
+        # Under a name that says which loop it runs, for stack dumps.
+        # SPEED: a bound method, not a functools.partial: a partial is
+        # called through C, and an idle greenthread would keep that C
+        # frame too (about 0.7 KB a loop).
+        run = types.MethodType(_naming.labelled(_RUN_SPAWNED, self.f), self)
         backend = _backends._use()
         # Native threads could otherwise both pass the check below and
         # start one loop twice.
         with backend.start_lock:
             if self._thread is not None:
                 raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
-            _checks.callable_f(self.f)
-            initial_delay = _checks.seconds(
-                'initial_delay', initial_delay, allow_none=True)
-            stats = self._prepare(backend, idle_for, initial_delay)
-            stats.done = done = backend.new_done()
-            _registry.add(self)
-            # Under a name that says which loop it runs, for stack dumps.
-            # SPEED: a bound method, not a functools.partial: a partial is
-            # called through C, and an idle greenthread would keep that C
-            # frame too (about 0.7 KB a loop).
-            self._run_args = (idle_for, initial_delay, stop_on_exception)
-            run = _naming.labelled(_RUN_SPAWNED, self.f)
-            backend.spawn(self, types.MethodType(run, self), done)
+            done = backend.new_done()
+            before = (self._backend, self._abort, self._abort.is_set(),
+                      vars(self).get('_stats'), self.done)
+            try:
+                stats = self._prepare(backend, idle_for, initial_delay)
+                stats.done = done
+                self._run_args = (idle_for, initial_delay, stop_on_exception)
+                _registry.add(self)
+                backend.spawn(self, run, done)
+            except BaseException:
+                # Such as "can't start new thread".
+                self._undo_start(*before)
+                raise
             return self.done
+
+    def _undo_start(self, backend: ty.Any, abort: ty.Any, stopped: bool,
+                    stats: _loopstats.LoopStats | None, done: ty.Any) -> None:
+        """Put back what a start() that failed had changed."""
+        _registry.discard(self)
+        own = vars(self)
+        own.pop('_run_args', None)
+        if stats is None:
+            own.pop('_stats', None)
+        else:
+            self._stats = stats
+        self._thread = None
+        self.done = done
+        self._backend = backend
+        if stopped and not abort.is_set():
+            abort.set()
+        self._abort = abort
 
     def _prepare(self, backend: ty.Any, idle_for: ty.Any,
                  initial_delay: float | None = None) -> _loopstats.LoopStats:
