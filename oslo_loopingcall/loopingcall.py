@@ -368,21 +368,26 @@ class LoopingCallBase:
                     raise
                 ok = False
             ended = now()
-            elapsed = ended - started if timed else self._measured(watch)
+            ran = ended - started
+            # A patched _elapsed seam tells the policy, as in the
+            # reference; the statistics keep to the clock (D25).
+            elapsed = ran if timed else self._measured(watch)
             # Statistics, stored inline (SPEED: a method call per run would
             # cost more than the stores themselves). Before the stop check:
             # a run that a stop() interrupted still ran.
             stats.runs += 1
-            stats.total_run_seconds += elapsed
-            stats.last_run_seconds = elapsed
-            if elapsed > stats.max_run_seconds:
-                stats.max_run_seconds = elapsed
+            stats.total_run_seconds += ran
+            stats.last_run_seconds = ran
+            if ran > stats.max_run_seconds:
+                stats.max_run_seconds = ran
             if abort.is_set():
                 return
             idle = idle_for(result, elapsed) if ok else _policies.failed(
                 idle_for, elapsed)
             late = started - due
-            due = ended + idle
+            # A negative (or NaN) idle is no idle (D09): the next run is
+            # due at once, and the statistics say so (D25).
+            due = ended + idle if idle > 0 else ended
             if 0 < late < catch_up:
                 due = max(due - late, ended)
             stats.last_idle_seconds = due - ended
@@ -443,7 +448,8 @@ _RUN_SPAWNED = LoopingCallBase._run_spawned
 
 def _seconds(value: float) -> str:
     """Seconds as repr() shows them: to the millisecond, no zeros after."""
-    return f'{round(value, 3):g}'
+    # + 0.0: no "-0" for a loop due less than half a millisecond ago.
+    return f'{round(value, 3) + 0.0:g}'
 
 
 class FixedIntervalLoopingCall(LoopingCallBase):

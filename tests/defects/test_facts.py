@@ -16,6 +16,7 @@ Naming ``f`` never raises; a failed ``start()`` leaves nothing behind;
 statistics keep to what happened.
 """
 
+from unittest import mock
 
 import fixtures
 
@@ -252,3 +253,36 @@ def _facts(timer):
     """The statistics but those that move with the clocks."""
     return {key: value for key, value in timer.statistics.items()
             if key != 'now' and not key.endswith('_wall')}
+
+
+class TestStatisticsKeepToTheClock(DefectTestCase):
+    """D25: a patched _elapsed tells the policy, not the statistics."""
+
+    def test_d25_a_mock_elapsed_seam_ends_no_loop(self):
+        self.useFixture(fixture.VirtualTimeFixture())
+        with mock.patch.object(LC.LoopingCallBase, '_elapsed'):
+            timer = LC.DynamicLoopingCall(
+                Outcomes(0, 0, LC.LoopingCallDone('ran')))
+            self.assertEqual('ran', self.run_until_done(timer.start()))
+        self.assertEqual(0, timer.statistics['total_run_seconds'])
+
+    def test_d25_reference_runs_with_a_mock_elapsed_seam(self):
+        ref = self.reference()
+        with mock.patch.object(ref.LoopingCallBase, '_elapsed'), \
+                mock.patch.object(ref.LoopingCallBase, '_sleep'):
+            timer = ref.DynamicLoopingCall(
+                Outcomes(0, 0, ref.LoopingCallDone('ran')))
+            self.assertEqual('ran', self.run_until_done(timer.start()))
+
+    def test_d25_run_times_are_the_clock_s(self):
+        clock = self.useFixture(fixture.VirtualTimeFixture())
+        with mock.patch.object(LC.LoopingCallBase, '_elapsed',
+                               return_value=5):
+            timer = LC.FixedIntervalLoopingCall(Outcomes(
+                lambda: clock.spend(2), LC.LoopingCallDone()))
+            self.run_until_done(timer.start(10))
+        stats = timer.statistics
+        self.assertEqual((2, 2), (stats['max_run_seconds'],
+                                  stats['total_run_seconds']))
+        # The policy saw the seam's 5 s: it idled the 5 s left.
+        self.assertEqual([5], clock.idle_times_of(timer))
