@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import threading
 import typing as ty
 
 from oslo_loopingcall import _contract
+from oslo_loopingcall import _native
 
 
 class IdleRecord(ty.NamedTuple):
@@ -90,7 +90,11 @@ class VirtualBackend:
         self._parked: dict[ty.Any, _Sleeper] = {}
         self._seq = itertools.count()
         self._paused = 0
-        self._lock = threading.RLock()
+        # Real, also in a monkey-patched process: loop threads are real OS
+        # threads in native-thread mode, and stop() may come from any OS
+        # thread in both modes. Held only for bookkeeping, never across a
+        # switch to the hub.
+        self._lock: ty.Any = _native.original('_thread').RLock()
 
     @property
     def seam_wait(self) -> ty.Any:

@@ -20,6 +20,9 @@ no loop holds or awaits the turn and a thread that is not a loop's (the
 test, or a thread of the test) waits for a loop or idles in virtual time
 itself: as long as the test runs, time stands still, as it does in
 eventlet mode until the test yields.
+
+Every lock and condition here is a real OS thread's, also in a
+monkey-patched process: the loops' threads are real OS threads.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ import threading
 import typing as ty
 
 from oslo_loopingcall import _contract
+from oslo_loopingcall import _native
 from oslo_loopingcall import _threading
 from oslo_loopingcall import _virtual
+
+_threads = _native.original('threading')
 
 
 class _Turn:
@@ -45,7 +51,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
     def __init__(self, real: _contract.Backend, start: float = 0.0,
                  autojump: bool = True) -> None:
         super().__init__(real, start, autojump)
-        self._cond = threading.Condition(self._lock)
+        self._cond: threading.Condition = _threads.Condition(self._lock)
         #: Threads that are not loops' waiting for a loop (or idling).
         self._waiting = 0
         #: The turn of the loop thread running now, if any.
@@ -62,7 +68,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
         turn = _Turn()
 
         def run_in_turn() -> ty.Any:
-            me = threading.current_thread()
+            me = _threads.current_thread()
             with self._cond:
                 self._turns[me] = turn
                 self._await_turn(turn)
@@ -81,7 +87,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
 
     def idle_until(self, loop: _contract.Loop, deadline: float,
                    seconds: float) -> None:
-        me = threading.current_thread()
+        me = _threads.current_thread()
         with self._cond:
             turn = self._turns.get(me)
             own = turn if turn is not None else _Turn()
@@ -111,7 +117,7 @@ class ThreadVirtualBackend(_virtual.VirtualBackend):
 
     def blocked(self, waiting: bool) -> None:
         """The calling thread starts or stops waiting for a loop."""
-        me = threading.current_thread()
+        me = _threads.current_thread()
         with self._cond:
             turn = self._turns.get(me)
             if turn is not None and waiting:
