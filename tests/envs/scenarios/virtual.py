@@ -37,7 +37,7 @@ def _clock_in_threads(via):
 
 
 def every_use(via='fixture'):
-    """A loop's schedule, a stop, and a retry in the test.
+    """A loop's schedule, a stop, a retry in the test and a manual step.
 
     ``via``: ``'fixture'`` (``BackendFixture('threading')`` in a process
     in eventlet mode) or ``'env'`` (the process is in threading mode).
@@ -59,6 +59,7 @@ def every_use(via='fixture'):
 
         sleeper = lc.FixedIntervalLoopingCall(lambda: None)
         done = sleeper.start(3600)
+        out['idle'] = clock.idle_times_of(sleeper)
         sleeper.stop()
         out['stopped'] = done.wait()
 
@@ -74,6 +75,17 @@ def every_use(via='fixture'):
 
         out['retry'] = flaky()
         out['attempts'] = attempts
+    with _clock_in_threads(via), fixture.VirtualTimeFixture(
+            autojump=False) as clock:
+        ticks = []
+        timer = lc.FixedIntervalLoopingCall(lambda: ticks.append(clock.now()))
+        timer.start(10)
+        # Looking lets the loop run its first turn, at 0.
+        out['first'] = clock.idle_times
+        clock.advance(10)
+        out['by_hand'] = ticks
+        timer.stop()
+        timer.wait()
     return out
 
 
@@ -87,6 +99,7 @@ def _real_locks(backend):
 EXPECTED = {
     'real_locks': [True, True],
     'wait': 'ok', 'runs': [0.0, 10.0, 20.0],
-    'stopped': True,
+    'idle': [3600], 'stopped': True,
     'retry': 'fetched', 'attempts': [20.0, 25.0, 35.0],
+    'first': [10], 'by_hand': [0.0, 10.0],
 }
