@@ -22,8 +22,10 @@ shared pieces, by side:
   the result line), :mod:`harness.probes` (RSS, OS threads, file
   descriptors, greenthreads, leaks since a snapshot, polling),
   :mod:`harness.modes` (sleeping and spawning siblings in this process's
-  mode), :mod:`harness.forking` (a function run in a forked child, bounded)
-  and :mod:`harness.green` (probes of eventlet's hub and greenlets).
+  mode), :mod:`harness.forking` (a function run in a forked child, bounded),
+  :mod:`harness.stretch` (how much the machine's load slowed the worker
+  down, to stretch time limits by) and :mod:`harness.green` (probes of
+  eventlet's hub and greenlets).
 
 Every module but :mod:`harness.green` imports the standard library alone
 (eventlet at most lazily, where the process already uses it): the

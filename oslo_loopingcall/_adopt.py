@@ -50,12 +50,13 @@ import importlib.abc
 import importlib.machinery
 import importlib.metadata
 import logging
+import os
 import re
 import sys
-import threading
 import types
 import typing as ty
 
+from oslo_loopingcall._backends import native
 from oslo_loopingcall import _exceptions
 from oslo_loopingcall import loopingcall
 
@@ -81,7 +82,22 @@ LOOP_NAMES = ('LoopingCallBase', 'FixedIntervalLoopingCall',
 PUBLIC_NAMES = LOOP_NAMES + ('LoopingCallDone', 'LoopingCallTimeOut')
 
 _MISSING = object()
-_lock = threading.RLock()
+# Real: adopt() may be called from any OS thread of a monkey-patched
+# process, and a green lock cannot make one OS thread wait for another.
+# Reentrant: adopting changes modules already imported under it, and an
+# import it makes may reach the watcher below. Nothing under it yields to
+# the hub (no logging either): greenthreads of one OS thread count as one
+# owner.
+_lock = native.rlock()
+
+
+def _forked() -> None:
+    # Another thread of the parent may have held it at the fork.
+    global _lock
+    _lock = native.rlock()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class _Journal:
@@ -327,26 +343,34 @@ def adopt() -> bool:
 def _adopt() -> tuple[bool, _Adoption | None]:
     """adopt(), also giving the adoption if this very call made it."""
     global _adoption
+    adoption = None
     with _lock:
-        if _adoption is not None:
-            LOG.debug('oslo_service.loopingcall is already adopted')
-            return True, None
-        if not _exceptions.installed():
-            LOG.debug('oslo.service is not installed: nothing to adopt')
-            return False, None
-        version = _version()
-        _check(version)
-        adoption = _Adoption()
-        try:
-            adoption.apply()
-        except BaseException:
-            adoption.active = False
-            adoption.journal.undo()  # never leave half of it done
-            raise
-        _adoption = adoption
-    LOG.info('oslo_service.loopingcall is now oslo_loopingcall '
-             '(oslo.service %s)', version)
-    return True, adoption
+        installed = _adoption is not None or _exceptions.installed()
+        if installed and _adoption is None:
+            version = _version()
+            _check(version)
+            _adoption = adoption = _apply()
+    # Logged once the lock is released (see _lock).
+    if not installed:
+        LOG.debug('oslo.service is not installed: nothing to adopt')
+    elif adoption is None:
+        LOG.debug('oslo_service.loopingcall is already adopted')
+    else:
+        LOG.info('oslo_service.loopingcall is now oslo_loopingcall '
+                 '(oslo.service %s)', version)
+    return installed, adoption
+
+
+def _apply() -> _Adoption:
+    """Adopt oslo.service, all of it or nothing (under _lock)."""
+    adoption = _Adoption()
+    try:
+        adoption.apply()
+    except BaseException:
+        adoption.active = False
+        adoption.journal.undo()  # never leave half of it done
+        raise
+    return adoption
 
 
 def adopted() -> bool:

@@ -30,6 +30,8 @@ import math
 import numbers
 import typing as ty
 
+from oslo_loopingcall import _naming
+
 __all__ = ['callable_f', 'retry_count', 'seconds']
 
 
@@ -114,4 +116,5 @@ def retry_count(name: str, value: ty.Any) -> int:
 def callable_f(f: ty.Any) -> None:
     """Reject an ``f`` the loop could not call."""
     if not callable(f):
-        raise TypeError(f'f must be callable, got {f!r}')
+        raise TypeError(
+            f'f must be callable, got {_naming.safe_repr(f)}')

@@ -22,13 +22,62 @@ from oslo_utils import reflection
 
 
 def callable_name(f: ty.Any) -> str:
-    """The name logs give ``f``: oslo.utils' name, as the reference's."""
+    """The name logs give ``f``: oslo.utils' name, as the reference's.
+
+    Never raises, whatever ``f``'s attributes do: a name is for logs,
+    labels and reports, and must not stop a loop from starting or make a
+    log record fail. Where oslo.utils cannot name ``f`` (a function whose
+    ``__module__`` is None, attributes that raise something other than
+    ``AttributeError``...), the reference could not run it at all; the
+    name is then the best one at hand.
+    """
     try:
         return reflection.get_callable_name(f)
-    except (TypeError, AttributeError):
-        # Callables oslo.utils cannot name (e.g. a function whose
-        # __module__ is None) must not stop a loop from starting.
-        return getattr(f, '__qualname__', None) or repr(f)
+    except Exception:
+        return _fallback_name(f)
+
+
+def _fallback_name(f: ty.Any) -> str:
+    qualname = _attribute(f, '__qualname__')
+    if isinstance(qualname, str) and qualname:
+        return qualname
+    # What oslo.utils names an instance by, read from the type itself, so
+    # that a metaclass cannot get in the way.
+    cls = type(f)
+    module = _attribute(cls, '__module__', _TYPE_MODULE)
+    qualname = _attribute(cls, '__qualname__', _TYPE_QUALNAME)
+    if isinstance(module, str) and isinstance(qualname, str):
+        return f'{module}.{qualname}'
+    return _object_repr(f)
+
+
+_TYPE_MODULE = vars(type)['__module__']
+_TYPE_QUALNAME = vars(type)['__qualname__']
+
+
+def _attribute(obj: ty.Any, name: str, descriptor: ty.Any = None) -> ty.Any:
+    """``obj.<name>`` (through ``descriptor`` if given); None if it fails."""
+    try:
+        if descriptor is not None:
+            return descriptor.__get__(obj, type(obj))
+        return getattr(obj, name, None)
+    except Exception:
+        return None
+
+
+def _object_repr(obj: ty.Any) -> str:
+    try:
+        return object.__repr__(obj)
+    except Exception:  # only a MemoryError or so could get here
+        return '<unnamed>'
+
+
+def safe_repr(value: ty.Any) -> str:
+    """``repr(value)`` for an error message; never raises."""
+    try:
+        return repr(value)
+    except Exception:
+        return _object_repr(value)
 
 
 # Labelled copies of a function, by the name they carry. Bounded: names
@@ -49,16 +98,26 @@ def labelled(fn: _Fn, f: ty.Any) -> _Fn:
     is the names of the functions it runs. The loop's outermost function
     runs under this copy, so that the dump says which loop it is.
     Cheap: one copy per function name, made the first time it is seen.
+    Never raises: ``fn`` itself is returned when ``f`` cannot be told
+    apart from others (a key that cannot be hashed, say).
     """
-    qualname = getattr(f, '__qualname__', None)
-    key: ty.Any = ((getattr(f, '__module__', None), qualname)
-                   if isinstance(qualname, str) else type(f))
-    copy: _Fn | None = _labelled.get(key)
+    qualname = _attribute(f, '__qualname__')
+    if isinstance(qualname, str):
+        module = _attribute(f, '__module__')
+        key: ty.Any = (module if isinstance(module, str) else None,
+                       qualname)
+    else:
+        key = type(f)
+    try:
+        copy: _Fn | None = _labelled.get(key)
+    except Exception:
+        # A metaclass whose __hash__ or __eq__ raises.
+        return fn
     if copy is None:
         if len(_labelled) >= _MAX_LABELLED:
             return fn
-        if isinstance(qualname, str):
-            module = key[0]
+        if isinstance(key, tuple):
+            module, qualname = key
             name = f'{module}.{qualname}' if module else qualname
         else:
             name = callable_name(f)

@@ -36,12 +36,7 @@ from oslo_loopingcall._backends import native
 __all__ = ['add', 'discard', 'running']
 
 
-def _native_lock() -> ty.Any:
-    """A lock between OS threads, also in a monkey-patched process."""
-    return native.original('_thread').allocate_lock()
-
-
-_lock = _native_lock()
+_lock = native.allocate_lock()
 _loops: dict[int, ty.Any] = {}
 
 
@@ -72,7 +67,7 @@ def running() -> list[ty.Any]:
 def _forked() -> None:
     global _lock
     # Another thread of the parent may have held it at the fork.
-    _lock = _native_lock()
+    _lock = native.allocate_lock()
     parent = os.getppid()
     for loop in running():
         loop._backend.disown(loop, RuntimeError(

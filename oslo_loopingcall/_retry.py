@@ -171,7 +171,12 @@ class Retrying:
             except self._exceptions as exc:
                 attempt = _RetryAttempt(self, f, func_name, args, kwargs)
                 self._last = func.statistics = attempt  # type: ignore
-                attempt.failed(exc)
+                try:
+                    attempt.failed(exc)
+                except _DONE_TYPES as done:
+                    # A LoopingCallDone among ``exceptions``, with no retry
+                    # left: the reference's loop ends with it (P45).
+                    return done.retvalue
                 attempt.pending = True
                 loop = self._create_dynamic_looping_call(attempt)
                 return loop._run_inline(_policies.Dynamic(

@@ -70,14 +70,20 @@ class VirtualTimeFixture(fixtures.Fixture):
     modes: with native threads, the loops take turns (one runs at a time,
     as greenthreads do), so a test sees the same order of events.
 
+    Loops run only while the test waits for one (``wait()``, or a
+    ``RetryDecorator`` retry) or yields: to the hub in eventlet mode; with
+    native threads, when it reads the records or calls :meth:`advance`,
+    which let the ready loops run until each idles, waits or ends. As long
+    as the test's own code runs, no loop runs and time stands still.
+
     With ``autojump=True`` (the default) the clock jumps to the next due
     time as soon as every looping call started under the fixture is idle
-    or waiting and the test itself waits (in ``wait()``, or in a
-    ``RetryDecorator`` retry): a loop with a 60 s interval and a 300 s
-    timeout finishes at once. As long as the test runs, time stands
-    still. With ``autojump=False`` the clock only moves when the test calls
-    :meth:`advance`. A loop whose function blocks on something other than
-    the virtual clock holds the clock still until it returns.
+    or waiting and the test itself waits: a loop with a 60 s interval and
+    a 300 s timeout finishes at once. It stops the moment the outcome the
+    test waits for is delivered. With ``autojump=False`` the clock only
+    moves when the test calls :meth:`advance`, or a loop :meth:`spend`. A
+    loop whose function blocks on something other than the virtual clock
+    holds the clock still until it returns.
 
     A function can simulate a slow run with :meth:`spend`. BackOff jitter is
     random unless pinned with ``jitter`` (the value ``gauss()`` returns).
@@ -148,7 +154,12 @@ class VirtualTimeFixture(fixtures.Fixture):
 
     @property
     def records(self) -> list[IdleRecord]:
-        """Idle periods asked for while active, in order."""
+        """Idle periods asked for while active, in order.
+
+        With native threads, read by the test, the loops that are ready
+        run first (as they would in eventlet mode when the test yields).
+        """
+        self._clock.run_ready()
         return self._clock.records
 
     def now(self) -> float:
@@ -161,18 +172,20 @@ class VirtualTimeFixture(fixtures.Fixture):
         The clock moves in one step: a loop due several times within
         ``seconds`` runs once, late. In eventlet mode the woken loops run as
         soon as the caller yields (for example in ``wait()``); with native
-        threads they run at once, taking turns.
+        threads, called by the test, they run before it returns, taking
+        turns, each until it idles, waits or ends (``advance(0)`` lets
+        the loops that are ready run).
         """
-        if isinstance(seconds, bool) or not isinstance(
-                seconds, (int, float)) or not (
-                seconds >= 0 and math.isfinite(seconds)):
-            raise ValueError(
-                f'seconds must be a finite number >= 0, got {seconds!r}')
-        self._clock.advance(seconds)
+        self._clock.advance(_seconds(seconds))
+        self._clock.run_ready()
 
     def spend(self, seconds: float) -> None:
-        """Simulate ``seconds`` of run time; call it from inside ``f``."""
-        self.advance(seconds)
+        """Simulate ``seconds`` of run time; call it from inside ``f``.
+
+        Unlike :meth:`advance`, it lets no other loop run: those that
+        become due run when ``f`` returns, late.
+        """
+        self._clock.advance(_seconds(seconds))
 
     @contextlib.contextmanager
     def paused(self) -> ty.Iterator[None]:
@@ -212,6 +225,15 @@ class VirtualTimeFixture(fixtures.Fixture):
                 ', '.join(repr(loop) for loop in self.leftover))
 
 
+def _seconds(seconds: float) -> float:
+    if isinstance(seconds, bool) or not isinstance(
+            seconds, (int, float)) or not (
+            seconds >= 0 and math.isfinite(seconds)):
+        raise ValueError(
+            f'seconds must be a finite number >= 0, got {seconds!r}')
+    return seconds
+
+
 def _wait_quietly(loop: loopingcall.LoopingCallBase,
                   timeout: float = 5) -> None:
     """Wait for a stopped loop to end, whatever its outcome."""
@@ -225,9 +247,13 @@ class BackendFixture(fixtures.Fixture):
     """Run looping calls in the given mode for the duration of a test.
 
     Unlike :func:`oslo_loopingcall.backend.set_backend`, it may switch
-    modes after looping calls have run (it is for tests); the previous mode
-    comes back at cleanup. Start no looping call before it is set up that
-    should still run after.
+    modes after looping calls have run (it is for tests). At cleanup the
+    process is back exactly as the fixture found it: the same mode, and
+    :func:`~oslo_loopingcall.backend.set_backend` refuses the other mode
+    again if looping calls had run before. Start no looping call before it
+    is set up that should still run after. A
+    :class:`VirtualTimeFixture` active when it is set up is out of the way
+    until cleanup (set this fixture up first).
 
     :param name: ``'eventlet'`` or ``'threading'``.
     """
@@ -239,7 +265,7 @@ class BackendFixture(fixtures.Fixture):
 
     def _setUp(self) -> None:
         previous = mode.switch(self.name)
-        self.addCleanup(mode.switch, previous)
+        self.addCleanup(mode.restore, previous)
 
 
 class AdoptFixture(fixtures.Fixture):

@@ -219,26 +219,53 @@ class LoopingCallBase:
             loop (otherwise it is logged and the loop goes on).
         :returns: the done event.
         """
+        # Everything that can fail comes first: a start() that raises
+        # leaves the loop as it was, and settles no mode (D25).
+        _checks.callable_f(self.f)
+        initial_delay = _checks.seconds(
+            'initial_delay', initial_delay, allow_none=True)
+        # Under a name that says which loop it runs, for stack dumps.
+        # SPEED: a bound method, not a functools.partial: a partial is
+        # called through C, and an idle greenthread would keep that C
+        # frame too (about 0.7 KB a loop).
+        run = types.MethodType(_naming.labelled(_RUN_SPAWNED, self.f), self)
         backend = _mode.use()
         # Native threads could otherwise both pass the check below and
         # start one loop twice.
         with backend.start_lock:
             if self._thread is not None:
                 raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
-            _checks.callable_f(self.f)
-            initial_delay = _checks.seconds(
-                'initial_delay', initial_delay, allow_none=True)
-            stats = self._prepare(backend, idle_for, initial_delay)
-            stats.done = done = backend.new_done()
-            _registry.add(self)
-            # Under a name that says which loop it runs, for stack dumps.
-            # SPEED: a bound method, not a functools.partial: a partial is
-            # called through C, and an idle greenthread would keep that C
-            # frame too (about 0.7 KB a loop).
-            self._run_args = (idle_for, initial_delay, stop_on_exception)
-            run = _naming.labelled(_RUN_SPAWNED, self.f)
-            backend.spawn(self, types.MethodType(run, self), done)
+            done = backend.new_done()
+            before = (self._backend, self._abort, self._abort.is_set(),
+                      vars(self).get('_stats'), self.done)
+            try:
+                stats = self._prepare(backend, idle_for, initial_delay)
+                stats.done = done
+                self._run_args = (idle_for, initial_delay, stop_on_exception)
+                _registry.add(self)
+                backend.spawn(self, run, done)
+            except BaseException:
+                # Such as "can't start new thread".
+                self._undo_start(*before)
+                raise
             return self.done
+
+    def _undo_start(self, backend: ty.Any, abort: ty.Any, stopped: bool,
+                    stats: _loopstats.LoopStats | None, done: ty.Any) -> None:
+        """Put back what a start() that failed had changed."""
+        _registry.discard(self)
+        own = vars(self)
+        own.pop('_run_args', None)
+        if stats is None:
+            own.pop('_stats', None)
+        else:
+            self._stats = stats
+        self._thread = None
+        self.done = done
+        self._backend = backend
+        if stopped and not abort.is_set():
+            abort.set()
+        self._abort = abort
 
     def _prepare(self, backend: ty.Any, idle_for: ty.Any,
                  initial_delay: float | None = None) -> _loopstats.LoopStats:
@@ -342,21 +369,26 @@ class LoopingCallBase:
                     raise
                 ok = False
             ended = now()
-            elapsed = ended - started if timed else self._measured(watch)
+            ran = ended - started
+            # A patched _elapsed seam tells the policy, as in the
+            # reference; the statistics keep to the clock (D25).
+            elapsed = ran if timed else self._measured(watch)
             # Statistics, stored inline (SPEED: a method call per run would
             # cost more than the stores themselves). Before the stop check:
             # a run that a stop() interrupted still ran.
             stats.runs += 1
-            stats.total_run_seconds += elapsed
-            stats.last_run_seconds = elapsed
-            if elapsed > stats.max_run_seconds:
-                stats.max_run_seconds = elapsed
+            stats.total_run_seconds += ran
+            stats.last_run_seconds = ran
+            if ran > stats.max_run_seconds:
+                stats.max_run_seconds = ran
             if abort.is_set():
                 return
             idle = idle_for(result, elapsed) if ok else _policies.failed(
                 idle_for, elapsed)
             late = started - due
-            due = ended + idle
+            # A negative (or NaN) idle is no idle (D09): the next run is
+            # due at once, and the statistics say so (D25).
+            due = ended + idle if idle > 0 else ended
             if 0 < late < catch_up:
                 due = max(due - late, ended)
             stats.last_idle_seconds = due - ended
@@ -417,7 +449,8 @@ _RUN_SPAWNED = LoopingCallBase._run_spawned
 
 def _seconds(value: float) -> str:
     """Seconds as repr() shows them: to the millisecond, no zeros after."""
-    return f'{round(value, 3):g}'
+    # + 0.0: no "-0" for a loop due less than half a millisecond ago.
+    return f'{round(value, 3) + 0.0:g}'
 
 
 class FixedIntervalLoopingCall(LoopingCallBase):

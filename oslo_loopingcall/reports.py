@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import time
 import typing as ty
 
@@ -197,8 +198,16 @@ def _now(info: dict[str, ty.Any]) -> str:
     if due is not None and state != 'stopping':
         ahead = due - info['now']
         when = 'at ' + _clock(info['next_run_at_wall'], date=False)
-        if state == 'running':
-            parts.append(f'this run was due {_s(-ahead)} ago ({when})')
+        if ahead == math.inf:
+            # A dynamic loop told to idle for ever.
+            parts.append('no run due until stopped')
+        elif state == 'running':
+            if ahead > 0:
+                # Woken early, by a test's patched sleep.
+                parts.append(f'this run started {_s(ahead)} before it '
+                             f'was due ({when})')
+            else:
+                parts.append(f'this run was due {_s(-ahead)} ago ({when})')
         elif ahead < 0:
             # The hub or the CPU is busy elsewhere (or a report is being
             # made in the loop's own OS thread).
@@ -229,18 +238,32 @@ def _plural(n: int, word: str) -> str:
 
 
 def _s(seconds: float) -> str:
-    """A duration, to three digits or to the millisecond."""
+    """A duration, to three digits or to the millisecond; any float."""
+    if seconds < 0:
+        return '-' + _s(-seconds)
     if seconds == 0:
         return '0 s'
-    if seconds < 0.001:
+    if not math.isfinite(seconds):
+        return f'{seconds} s'   # inf s, nan s
+    if seconds < 0.0000005:
+        return '<1 us'
+    if seconds < 0.0009995:
         return f'{seconds * 1e6:.0f} us'
-    if seconds < 1:
+    if seconds < 0.99995:
         return f'{seconds * 1e3:.1f} ms'
-    return f'{seconds:.3f} s'
+    if seconds < 1e9:
+        return f'{seconds:.3f} s'
+    return f'{seconds:.3g} s'
 
 
 def _clock(wall: float | None, date: bool = True) -> str:
-    if wall is None:
+    """A wall-clock time in UTC; any float."""
+    if wall is None or wall == math.inf:
         return 'never'
-    return time.strftime('%Y-%m-%d %H:%M:%S UTC' if date else '%H:%M:%S UTC',
-                         time.gmtime(wall))
+    try:
+        return time.strftime(
+            '%Y-%m-%d %H:%M:%S UTC' if date else '%H:%M:%S UTC',
+            time.gmtime(wall))
+    except (OverflowError, OSError, ValueError):
+        # NaN, or out of the platform's range (year 10000 on).
+        return f'{wall:g} s from the epoch'

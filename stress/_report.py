@@ -142,6 +142,7 @@ def write(cfg, m, log):
     check_leftovers(rep, cfg, m)
     rep.line(f'wall time {m.wall:.1f} s (main round '
              f'{m.main_round.wall:.1f} s)')
+    describe_load(rep, cfg, m.rounds)
     for text in [t for r in m.rounds for t in r.problems][:10]:
         rep.line(f'  problem: {text}')
     for text in m.mem_top:
@@ -196,11 +197,37 @@ def check_leftovers(rep, cfg, m):
     rep.check('memory blocks', m.blocks <= cfg['blocks_slack'],
               f'{m.blocks:+,} after the main round; '
               f'limit {cfg["blocks_slack"]:,}')
-    peak = m.main_round.peak
-    rep.check('load', peak >= cfg['loops'],
-              f'{n(peak)} loops at once; required {n(cfg["loops"])}')
+    check_load(rep, cfg, m.main_round)
     if m.kill_round is not None:
         check_kill_round(rep, cfg, m)
+
+
+def check_load(rep, cfg, main):
+    """All loops of the main round ran at once, unless it was skipped."""
+    detail = f'{n(main.peak)} loops at once; required {n(cfg["loops"])}'
+    if main.skipped:
+        # Not a verdict of its own: what made it skip has failed already.
+        rep.status('SKIP', 'load', f'{detail}; main round skipped: '
+                                   f'{main.skipped}')
+        return
+    if main.ramp_missed:
+        detail += f'; ramp given up: {main.ramp_missed}'
+    rep.check('load', main.peak >= cfg['loops'], detail)
+
+
+def describe_load(rep, cfg, rounds):
+    """How loaded the machine was, and what the rounds made of it."""
+    source = ('run-queue delay' if rounds[0].stretch.measured
+              else 'load average')
+    rep.line(f'CPU stretch ({source}; limits x it, at most '
+             f'x{cfg["max_stretch"]:g}): ' +
+             ', '.join(f'{r.name} {r.measured:.1f}' for r in rounds))
+    for rnd in rounds:
+        if rnd.skipped:
+            rep.line(f'  note: {rnd.name} round skipped: {rnd.skipped}')
+        elif rnd.ramp_missed:
+            rep.line(f'  note: {rnd.name} round: ramp given up: '
+                     f'{rnd.ramp_missed}')
 
 
 def check_fds(rep, m):

@@ -67,6 +67,14 @@ if GREEN:
 
 clock = time.monotonic
 
+#: The name of the OS threads that stop loops for the controllers.
+STOPPER = 'stress-stopper'
+
+
+def _joined(thread, timeout):
+    thread.join(timeout)
+    return not thread.is_alive()
+
 
 class Suite:
     """The controllers of every round, and the OS threads that help them."""
@@ -99,18 +107,18 @@ class Suite:
             except BaseException as exc:  # noqa: B902 - reported
                 rnd.problem(f'helper greenthread died: {exc!r}')
             return
-        handle.join(max(0.0, rnd.hard + 1 - clock()))
+        rnd.wait(lambda timeout: _joined(handle, timeout))
 
     # -- pools of OS threads (created once, before the rounds)
 
     def start_pools(self):
         cfg = self.cfg
         for _ in range(cfg['os_stoppers']):
-            self.pool.append(self._thread(self._os_stopper))
+            self.pool.append(self._thread(STOPPER, self._os_stopper))
         for _ in range(cfg['os_waiters']):
-            self.pool.append(self._thread(self._os_waiter))
+            self.pool.append(self._thread('stress-waiter', self._os_waiter))
         for i in range(cfg['os_retry_threads']):
-            self.pool.append(self._thread(self._os_retry, i))
+            self.pool.append(self._thread('stress-retry', self._os_retry, i))
 
     def stop_pools(self, timeout=10):
         for _ in range(self.cfg['os_stoppers']):
@@ -125,8 +133,9 @@ class Suite:
         return not any(t.is_alive() for t in self.pool)
 
     @staticmethod
-    def _thread(target, *args):
-        thread = threading.Thread(target=target, args=args, daemon=True)
+    def _thread(name, target, *args):
+        thread = threading.Thread(target=target, args=args, name=name,
+                                  daemon=True)
         thread.start()
         return thread
 
@@ -177,58 +186,68 @@ class Suite:
 
     # -- a round
 
-    def run_round(self, name, loops, retry_callers, duration, grace,
-                  endings, ramp=True):
-        rnd = Round(name, loops, retry_callers, duration, grace)
+    def run_round(self, name, duration, endings, ramp=True):
+        rnd = Round(name, self.cfg, duration, ramp)
         rnd.endings = endings
-        rnd.ramp = ramp
         seeds = random.Random(f'{self.cfg["seed"]}:{MODE}:{name}')
         handles = []
-        for i in range(loops):
+        for i in range(rnd.loops):
             handles.append(self.spawn(self.controller, rnd, i,
                                       seeds.getrandbits(64)))
-        for i in range(retry_callers):
+        for i in range(rnd.retry_callers):
             handles.append(self.spawn(self.retries.caller, rnd,
                                       seeds.getrandbits(64), False))
         if GREEN:
-            n_os = self.cfg['os_retry_threads']
-            for _ in range(n_os):
-                self.retry_q.put(rnd)
-            rnd.go.set()
-            dog = eventlet.spawn(self.watchdog, rnd)
-            for handle in handles:
-                self.join(handle, rnd)
-            while rnd.os_retry_done < n_os and not rnd.abandon:
-                eventlet.sleep(0.01)
-            rnd.over = True
-            dog.wait()
+            self._run_green(rnd, handles)
         else:
-            rnd.go.set()
+            self._run_threads(rnd, handles)
+        rnd.wall = clock() - rnd.t0
+        rnd.finish()
+        if os.environ.get('STRESS_DEBUG'):
+            ramp = rnd.ramped_at and rnd.ramped_at - rnd.t0
+            print(f'round {name}: ramped after {ramp} s, wall {rnd.wall:.1f}'
+                  f' s, runs {rnd.counts["runs"]}, stretch '
+                  f'{rnd.measured:.2f}', flush=True)
+        rnd.waiting = {}  # a dict does not shrink: let the big one go
+        return rnd
+
+    def _run_green(self, rnd, handles):
+        n_os = self.cfg['os_retry_threads']
+        for _ in range(n_os):
+            self.retry_q.put(rnd)
+        rnd.go.set()
+        dog = eventlet.spawn(self.watchdog, rnd)
+        for handle in handles:
+            self.join(handle, rnd)
+        while rnd.os_retry_done < n_os and not rnd.abandon:
+            eventlet.sleep(0.01)
+        rnd.over = True
+        dog.wait()
+
+    @staticmethod
+    def _run_threads(rnd, handles):
+        rnd.go.set()
+        while handles and not rnd.supervise():
+            handles[-1].join(0.1)
+            handles = [h for h in handles if h.is_alive()]
+        if handles:
+            rnd.expire()
+            # Time for those not blocked in wait() to see the round over.
+            last = rnd.hard + min(5.0, rnd.grace)
             for handle in handles:
-                handle.join(max(0.0, rnd.hard - clock()))
-            if any(h.is_alive() for h in handles):
-                rnd.expire()
-                for handle in handles:
-                    handle.join(max(0.0, rnd.hard + 5 - clock()))
+                handle.join(max(0.0, last - clock()))
             stuck = sum(1 for h in handles if h.is_alive())
             if stuck:
                 rnd.problem(f'{stuck} controller threads still blocked '
                             f'after the hard deadline')
-            rnd.over = True
-        rnd.wall = clock() - rnd.t0
-        if os.environ.get('STRESS_DEBUG'):
-            ramp = rnd.ramped_at and rnd.ramped_at - rnd.t0
-            print(f'round {name}: ramped after {ramp} s, wall {rnd.wall:.1f}'
-                  f' s, runs {rnd.counts["runs"]}', flush=True)
-        rnd.waiting = {}  # a dict does not shrink: let the big one go
-        return rnd
+        rnd.over = True
 
-    def watchdog(self, rnd):
+    @staticmethod
+    def watchdog(rnd):
         while not rnd.over:
-            now = clock()
-            if now >= rnd.hard:
+            if rnd.supervise():
                 rnd.expire()
-                if now >= rnd.hard + 30:
+                if clock() >= rnd.hard + 30:
                     print(f'stress: round {rnd.name!r} stuck 30 s after '
                           f'its hard deadline; hung {rnd.hung}; '
                           f'problems {rnd.problems}', flush=True)
@@ -265,7 +284,11 @@ class Suite:
         loop = body = None
         number = 0
         try:
-            while clock() < rnd.t_end and not rnd.abandon:
+            # In a ramp round every controller starts its first run, late
+            # as it may be on a busy machine: otherwise the ramp could
+            # never happen.
+            while not rnd.abandon and (clock() < rnd.t_end or (
+                    number == 0 and rnd.ramp_pending)):
                 fresh = loop is None or rng.random() < P_NEW_LOOP
                 if fresh:
                     kind = rng.choice(KINDS)
@@ -278,6 +301,7 @@ class Suite:
                 number += 1
         except BaseException as exc:  # noqa: B902 - reported
             rnd.problem(f'controller {index} crashed: {exc!r}')
+            rnd.give_up_ramp(f'controller {index} crashed')
 
     def execute(self, rnd, rng, run, fresh):
         loop = run.loop
@@ -292,6 +316,7 @@ class Suite:
             event = loop.start(**run.kwargs)
         except Exception as exc:
             rnd.problem(f'{run.label}: start() raised {exc!r}')
+            rnd.give_up_ramp(f'{run.label}: start() raised')
             return
         rnd.started()
         rnd.add('runs')
@@ -331,7 +356,7 @@ class Suite:
             while run.pending > 0 and clock() < rnd.hard + 1:
                 self.sleep(0.002)
         else:
-            run.settled.wait(max(0.0, rnd.hard + 1 - clock()))
+            rnd.wait(run.settled.wait)
         if rng.random() < P_SECOND_WAIT:
             run.n_waits += 1
             rnd.add('second_waits')
@@ -357,14 +382,13 @@ class Suite:
     def _ramped(rnd, sleep):
         """When all loops of the round first ran at once.
 
-        First runs are ended only after that moment.
+        First runs are ended only after that moment, or once the round
+        gave it up (see Round.supervise): once per round, not per run.
         """
         if GREEN and sleep is not time.sleep:
-            limit = clock() + 10
-            while rnd.ramped_at is None and clock() < limit:
-                sleep(0.01)
+            rnd.green_ramped.wait()
         else:
-            rnd.ramped.wait(10)
+            rnd.wait(rnd.ramped.wait)
         return rnd.ramped_at or clock()
 
     def waiter(self, rnd, run, delay):

@@ -117,17 +117,27 @@ class Measures:
         self.kill_round = None
 
     def run(self, name, duration, endings, ramp=True):
-        if any(r.hung for r in self.rounds):
-            duration = 0  # a round hung: report instead of hanging again
-        cfg = self.cfg
-        rnd = self.suite.run_round(name, cfg['loops'], cfg['retry_callers'],
-                                   duration, cfg['grace'], endings, ramp)
+        hung = [r for r in self.rounds if r.hung]
+        skipped = None
+        if hung:
+            # Report instead of hanging again; the report says why.
+            duration, ramp = 0, False
+            skipped = (f'the {hung[0].name} round had {hung[0].hung:,} '
+                       f'hung waiters')
+        rnd = self.suite.run_round(name, duration, endings, ramp)
+        rnd.skipped = skipped
         self.rounds.append(rnd)
         return rnd
 
+    def settle_limit(self):
+        """Seconds to let what a round left settle, as loaded as it was."""
+        factor = self.rounds[-1].factor if self.rounds else 1.0
+        return self.cfg['settle'] * factor
+
     def quiesce(self):
         if GREEN:
-            green.settle_timers(self.timers0, self.hub)
+            green.settle_timers(self.timers0, self.hub,
+                                limit=self.settle_limit())
         gc.collect()
 
     def run_rounds(self):
@@ -183,11 +193,12 @@ class Measures:
 
     def leftovers(self):
         """Once the rounds are over: timers, threads, descriptors."""
+        limit = self.settle_limit()
         if GREEN:
             self.timers1, self.timers_wait = green.settle_timers(
-                self.timers0, self.hub)
-        self.pools_joined = self.suite.stop_pools()
-        self.threads1 = probes.settle_threads(self.threads0)
+                self.timers0, self.hub, limit=limit)
+        self.pools_joined = self.suite.stop_pools(timeout=limit * 2)
+        self.threads1 = probes.settle_threads(self.threads0, limit=limit)
         if not GREEN:
             self.alive = max(self.alive, live_loop_threads()[0])
         gc.collect()
@@ -196,6 +207,10 @@ class Measures:
 
 def main():
     cfg = json.loads(sys.argv[2])
+    if cfg.get('lose_stops'):
+        # A fault of the library's own, made up: the suite must fail.
+        import _inject
+        _inject.lose_stops(cfg['lose_stops'])
     t_start = clock()
     log = ErrorLog()
     logger = logging.getLogger(LOGGER_NAME)

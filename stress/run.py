@@ -48,9 +48,10 @@ DEFAULT_SEED = 20260101
 # Per mode and form (short or not): loops running at once, RetryDecorator
 # callers, pools of OS threads (that stop loops, that wait for them, that
 # call decorated functions), seconds of each round (warm-up, main, memory,
-# kills) and the grace after which a blocked waiter counts as hung. The
-# warm-up runs at full concurrency, so that whatever grows with the load
-# has grown before the baselines are taken.
+# kills) and the grace after which a blocked waiter counts as hung (on an
+# idle machine: see MAX_STRETCH). The warm-up runs at full concurrency, so
+# that whatever grows with the load has grown before the baselines are
+# taken.
 PLANS = {
     ('eventlet', False): dict(
         loops=10000, retry_callers=300, os_stoppers=3, os_waiters=8,
@@ -90,6 +91,18 @@ MEM_SLACK_KIB = 512
 # round (untraced) and a garbage collection: a leak of one object per run
 # would exceed it many times over.
 BLOCKS_SLACK = 2000
+# A round's time limits (the grace, the time for all loops to run at once,
+# the seconds to let timers and threads settle) are stretched by the CPU
+# stretch of the round (harness.stretch): on a machine whose CPUs are
+# shared with many other processes, every step takes longer. At most by
+# this much, so that a real hang still fails in bounded time.
+MAX_STRETCH = 8.0
+# Seconds (on an idle machine) for all loops of a ramp round to run at
+# once, before the round gives that up (once, for all its first runs).
+RAMP_LIMIT = 10.0
+# Seconds (on an idle machine) to let timers and threads settle after a
+# round.
+SETTLE = 5.0
 #: What starts the result line of a worker.
 RESULT = 'STRESS-RESULT '
 
@@ -118,18 +131,26 @@ def parse_args(argv=None):
                              'fork)')
     parser.add_argument('--only-envs', action='store_true',
                         help='run the environment rounds only')
+    parser.add_argument('--lose-stops', type=int, default=0, metavar='N',
+                        help='make up a fault: every N-th stop() from the '
+                             'stopper OS threads is lost; the suite must '
+                             'FAIL (see stress/_inject.py)')
     return parser.parse_args(argv)
 
 
 def worker_bound(cfg):
     """Seconds after which a mode's worker counts as hung (and is killed).
 
-    Its rounds end by themselves: each at its hard deadline (its time and
-    the grace), plus the time to count what is left.
+    Its rounds end by themselves: each at its hard deadline at the latest
+    (its time or the time allowed for the ramp, then the grace, both
+    stretched by the load at most MAX_STRETCH times), plus the time to
+    count what is left.
     """
     rounds = (cfg['warmup'], cfg['duration'], cfg['mem_round'],
               cfg['kill_round'])
-    return sum(rounds) + len(rounds) * (cfg['grace'] + 60) + 120
+    stretched = cfg['max_stretch'] * (
+        cfg['ramp_limit'] + cfg['grace'] + cfg['settle'])
+    return sum(rounds) + len(rounds) * (stretched + 60) + 120
 
 
 def run_mode(mode, args):
@@ -139,7 +160,10 @@ def run_mode(mode, args):
     if args.loops is not None:
         cfg['loops'] = args.loops
     cfg.update(seed=args.seed, short=args.short,
-               mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK)
+               mem_slack_kib=MEM_SLACK_KIB, blocks_slack=BLOCKS_SLACK,
+               max_stretch=MAX_STRETCH, ramp_limit=RAMP_LIMIT,
+               settle=SETTLE,
+               lose_stops=args.lose_stops)
     result = None
     # Its stderr goes straight through; its report is shown as it comes.
     with procs.Child([sys.executable, WORKER, mode, json.dumps(cfg)],

@@ -30,6 +30,7 @@ from harness import modes
 from harness import probes
 from harness import procs
 from harness import report
+from harness import stretch
 
 #: Runs in a child: a forked grandchild that returns, one that yields a
 #: pair then hangs, one that hangs at once, one that raises.
@@ -170,3 +171,47 @@ class TestProbes(testtools.TestCase):
         self.assertTrue(probes.wait_until(lambda: calls.append(1) or
                                           len(calls) > 2, 30, 0))
         self.assertFalse(probes.wait_until(lambda: False, 0, 0))
+
+
+class TestStretch(testtools.TestCase):
+
+    @staticmethod
+    def _reader(*samples):
+        samples = list(samples)
+        return lambda: samples.pop(0)
+
+    def test_runnable_time_per_cpu_second_of_every_thread(self):
+        ms = 1_000_000
+        read = self._reader(
+            {'1': (100 * ms, 0), '2': (5 * ms, 5 * ms)},
+            # 1 ran 100 ms more and waited 300 ms; 2 ended; 3 was born
+            # and ran 100 ms, waiting 100 ms.
+            {'1': (200 * ms, 300 * ms), '3': (100 * ms, 100 * ms)},
+            # 1 ended; a new thread took its id: counted whole.
+            {'1': (20 * ms, 20 * ms)})
+        gauge = stretch.Stretch(read, fallback=lambda: 99.0)
+        self.assertTrue(gauge.measured)
+        self.assertEqual(1.0, gauge.factor)
+        self.assertEqual(3.0, gauge.sample())
+        self.assertAlmostEqual(640 / 220, gauge.sample())
+        gauge.close()
+        self.assertAlmostEqual(640 / 220, gauge.sample())
+
+    def test_too_little_cpu_time_is_no_stretch(self):
+        read = self._reader({'1': (0, 0)}, {'1': (1000, 10 ** 9)})
+        gauge = stretch.Stretch(read, fallback=lambda: 99.0)
+        self.assertEqual(1.0, gauge.sample())
+
+    def test_without_scheduler_figures_the_fallback_stands_in(self):
+        gauge = stretch.Stretch(dict, fallback=lambda: 3.5)
+        self.assertFalse(gauge.measured)
+        self.assertEqual(3.5, gauge.sample())
+        self.assertGreaterEqual(stretch.load_per_cpu(), 1.0)
+
+    def test_this_process_has_figures_where_the_kernel_keeps_them(self):
+        times = stretch.task_times()
+        if not os.path.exists('/proc/self/schedstat'):
+            self.assertEqual({}, times)
+            return
+        self.assertIn(str(threading.get_native_id()), times)
+        self.assertEqual({}, stretch.task_times('/nonexistent'))

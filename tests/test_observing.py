@@ -20,6 +20,7 @@ from unittest import mock
 import weakref
 
 import fixtures
+import testtools
 
 import oslo_loopingcall
 from oslo_loopingcall import _naming
@@ -310,3 +311,11 @@ class TestNames(base.TestCase):
 
 def _done_at_once():
     raise loopingcall.LoopingCallDone()
+
+
+class TestReprNumbers(testtools.TestCase):
+
+    def test_d25_seconds_over_the_whole_range(self):
+        for seconds, text in ((-0.0004, '0'), (0.0004, '0'), (-3, '-3'),
+                              (5.25, '5.25'), (float('inf'), 'inf')):
+            self.assertEqual(text, loopingcall._seconds(seconds), seconds)

@@ -267,3 +267,72 @@ class TestLogStatistics(ReportTestCase):
             oslo_loopingcall.log_statistics(logger)
         self.assertEqual([], self.logged(name='my.quiet.service'))
         describe.assert_not_called()
+
+
+class TestTheWholeRange(ReportTestCase):
+    """D25: every formatter takes any value its input can hold."""
+
+    def section_seen_by_f(self, timer_class, outcomes, **kwargs):
+        """The section as ``f`` sees it on its run after ``outcomes``."""
+        outcomes = list(outcomes)
+
+        def f():
+            if outcomes:
+                return outcomes.pop(0)
+            raise loopingcall.LoopingCallDone(_section())
+
+        timer = timer_class(f)
+        return self.run_until_done(timer.start(**kwargs)).splitlines()
+
+    def test_d25_a_negative_idle_is_shown_as_none(self):
+        self.clock.autojump = True
+        lines = self.section_seen_by_f(loopingcall.DynamicLoopingCall, [-5])
+        self.assertIn('    last idle 0 s', lines)
+
+    def test_d25_a_run_started_before_it_was_due(self):
+        # A test's patched sleep returns at once.
+        self.useFixture(fixtures.MockPatchObject(
+            loopingcall.LoopingCallBase, '_sleep'))
+        lines = self.section_seen_by_f(loopingcall.FixedIntervalLoopingCall,
+                                       [None], interval=30)
+        self.assertIn('    running, every 30 s, this run started 30.000 s '
+                      'before it was due',
+                      [line.split(' (at ')[0] for line in lines])
+
+    def test_d25_an_endless_idle(self):
+        timer = loopingcall.DynamicLoopingCall(lambda: float('inf'))
+        timer.start()
+        self.addCleanup(self.run_until_done, timer.done)
+        self.addCleanup(timer.stop)
+        self.wait_for(lambda: self.clock.idle_times_of(timer),
+                      what='the loop idling')
+        lines = _section().splitlines()
+        self.assertIn('    sleeping, no run due until stopped', lines)
+        self.assertIn('    last idle inf s', lines)
+
+    def test_d25_durations(self):
+        for seconds, text in (
+                (-5, '-5.000 s'), (-0.0, '0 s'), (0, '0 s'),
+                (1e-300, '<1 us'), (4e-7, '<1 us'), (6e-7, '1 us'),
+                (0.0009996, '1.0 ms'), (0.5, '500.0 ms'),
+                (0.99994, '999.9 ms'), (0.99996, '1.000 s'),
+                (59.5, '59.500 s'), (1e12, '1e+12 s'),
+                (float('inf'), 'inf s'), (float('-inf'), '-inf s'),
+                (float('nan'), 'nan s')):
+            self.assertEqual(text, reports._s(seconds), seconds)
+
+    def test_d25_wall_clock_times(self):
+        for wall, text in (
+                (WALL, '2027-01-15 08:00:00 UTC'),
+                (0, '1970-01-01 00:00:00 UTC'),
+                (None, 'never'), (float('inf'), 'never'),
+                (1e20, '1e+20 s from the epoch'),
+                (-1e20, '-1e+20 s from the epoch'),
+                (float('nan'), 'nan s from the epoch')):
+            self.assertEqual(text, reports._clock(wall), wall)
+
+
+def _section():
+    model = reports.LoopingCallsReportGenerator()()
+    model.set_current_view_type('text')
+    return str(model)

@@ -286,6 +286,40 @@ class TestOtherKinds(StatsTestCase):
         self.run_until_done(timer.done)
 
 
+class TestIdleTaken(StatsTestCase):
+    """D25: the idle the loop took, never below 0, whatever f asks."""
+
+    def stats_of_the_next_run(self, suggestion):
+        """Statistics seen from the run after ``f`` returned it."""
+        seen = []
+
+        def f():
+            if seen:
+                raise loopingcall.LoopingCallDone(dict(timer.statistics))
+            seen.append(self.clock.now())
+            self.clock.spend(2)
+            return suggestion
+
+        timer = loopingcall.DynamicLoopingCall(f)
+        stats = self.run_until_done(timer.start())
+        # Asked for as f said it (D09).
+        self.assertEqual(repr([suggestion]),
+                         repr(self.clock.idle_times_of(timer)))
+        return stats
+
+    def test_d25_a_negative_idle_is_none(self):
+        stats = self.stats_of_the_next_run(-5)
+        self.assertEqual((0, 1002, 1002), (stats['last_idle_seconds'],
+                                           stats['next_run_at'],
+                                           stats['now']))
+
+    def test_d25_a_nan_idle_is_none(self):
+        stats = self.stats_of_the_next_run(float('nan'))
+        self.assertEqual((0, 1002, 1002), (stats['last_idle_seconds'],
+                                           stats['next_run_at'],
+                                           stats['now']))
+
+
 class TestFromOtherThreads(StatsTestCase):
 
     def test_snapshots_from_another_thread_while_it_runs(self):

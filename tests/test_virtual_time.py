@@ -12,10 +12,11 @@
 
 """VirtualTimeFixture: exact schedules through public API only.
 
-Every test runs in both modes. With native threads the loops run in
-parallel with the test: the tests wait (bounded) for a loop to have asked
-for an idle period before moving the clock or stopping it, and start loops
-that share a schedule under ``clock.paused()``.
+Every test runs in both modes. Loops run only while the test waits or
+yields (with native threads: reads the records, or calls ``advance()``),
+so the tests poll the records, bounded, before moving the clock or
+stopping a loop, and need ``clock.paused()`` only to keep the clock from
+jumping while they wait. See also ``test_virtual_stillness.py``.
 """
 
 import time

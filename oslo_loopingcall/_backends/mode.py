@@ -20,8 +20,8 @@ choice, when it made one; else eventlet, where it is installed.
 
 A test fixture can put another backend in front of the mode's (virtual
 time: :func:`put_in_front`) or switch modes regardless of use
-(:func:`switch`). The concrete backends are imported by name, here only,
-so that no module above this one depends on a mode.
+(:func:`switch`, :func:`restore`). The concrete backends are imported by
+name, here only, so that no module above this one depends on a mode.
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ import sys
 import threading
 import typing as ty
 
+from oslo_loopingcall._backends import native
 from oslo_loopingcall._backends import virtual
 
 __all__ = ['BACKENDS', 'ENV_VAR', 'check_name', 'choose', 'get', 'in_front',
-           'put_in_front', 'switch', 'use', 'virtual_in_front_of']
+           'put_in_front', 'restore', 'switch', 'use',
+           'virtual_in_front_of']
 
 #: The environment variable read at import time.
 ENV_VAR = 'OSLO_LOOPINGCALL_BACKEND'
@@ -64,7 +66,8 @@ def _default() -> str:
     return 'eventlet' if installed else 'threading'
 
 
-_lock = threading.Lock()
+# Real: set_backend() and a loop's start may come from any OS thread.
+_lock = native.allocate_lock()
 _chosen: str | None = None
 _backend: ty.Any = None
 _in_use = False
@@ -137,9 +140,15 @@ def get() -> ty.Any:
 
 
 def use() -> ty.Any:
-    """The backend object for a loop that starts now; settles the mode."""
+    """The backend object for a loop that starts now; settles the mode.
+
+    A loop of the backend in front (a test's virtual clock) settles
+    nothing: it ends with its fixture, which puts back what it found.
+    """
     global _backend, _in_use
-    backend = _override or _backend
+    if _override is not None:
+        return _override
+    backend = _backend
     if backend is None:
         with _lock:
             if _backend is None:
@@ -174,21 +183,42 @@ def virtual_in_front_of(real: ty.Any, start: float,
                    module.IN_FRONT(real, start, autojump))
 
 
-def switch(name: str | None) -> str | None:
-    """Switch modes regardless of use (for tests); return the old choice."""
-    global _chosen, _backend, _in_use
+class _State(ty.NamedTuple):
+    """Everything that says which backend a loop gets (see switch)."""
+
+    chosen: str | None
+    backend: ty.Any
+    in_use: bool
+    override: ty.Any
+
+
+def switch(name: str) -> _State:
+    """Switch to mode ``name`` regardless of use (for tests).
+
+    Nothing is left in front, so that loops run in that mode; and no loop
+    has run in it yet. Returns the whole state before, for
+    :func:`restore`: the mode chosen, the backend object, whether loops
+    have run (``set_backend()`` must refuse afterwards what it refused
+    before) and what was in front.
+    """
+    global _chosen, _backend, _in_use, _override
     with _lock:
-        previous = _backend.name if _backend is not None else _chosen
-        _chosen = name
-        _backend = None
-        _in_use = False
+        previous = _State(_chosen, _backend, _in_use, _override)
+        _chosen, _backend, _in_use, _override = name, None, False, None
     return previous
+
+
+def restore(state: _State) -> None:
+    """Put back a state :func:`switch` returned, exactly."""
+    global _chosen, _backend, _in_use, _override
+    with _lock:
+        _chosen, _backend, _in_use, _override = state
 
 
 def _forked() -> None:
     # Another thread of the parent may have held it at the fork.
     global _lock
-    _lock = threading.Lock()
+    _lock = native.allocate_lock()
 
 
 os.register_at_fork(after_in_child=_forked)

@@ -24,20 +24,24 @@ The clock jumps to the next due time when nothing can happen before it:
   is idle or waiting, which the hub tells by running a callback after
   everything that was ready;
 * native threads: loops take turns, like greenthreads (one runs at a time,
-  in the order they became ready), and the clock jumps when all of them
-  are idle or waiting *and* the thread that set up the virtual time (the
-  test) is waiting for a loop or idling in virtual time itself. So the
-  test sees the same order of events in both modes.
+  in the order they became ready), and only while the test waits for a
+  loop, idles in virtual time itself or yields; the clock jumps when all
+  of them are idle or waiting and the test waits. So the test sees the
+  same order of events in both modes.
+
+In both modes a waiter stops waiting the moment the outcome it waits for
+is delivered, not when its greenthread or thread gets to run again: the
+clock never moves between the two.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import threading
 import typing as ty
 
 from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends import native
 
 
 class IdleRecord(ty.NamedTuple):
@@ -90,7 +94,11 @@ class VirtualBackend:
         self._parked: dict[ty.Any, _Sleeper] = {}
         self._seq = itertools.count()
         self._paused = 0
-        self._lock = threading.RLock()
+        # Real, also in a monkey-patched process: loop threads are real OS
+        # threads in native-thread mode, and stop() may come from any OS
+        # thread in both modes. Held only for bookkeeping, never across a
+        # switch to the hub.
+        self._lock: ty.Any = native.original('_thread').RLock()
 
     @property
     def seam_wait(self) -> ty.Any:
@@ -119,6 +127,14 @@ class VirtualBackend:
         with self._lock:
             self._now += seconds
             self._wake_due()
+
+    def run_ready(self) -> None:
+        """Where the mode needs it, let the loops that are ready run now.
+
+        Called when the test looks at the records or moves the clock by
+        hand. Nothing to do with greenthreads: they run when the test
+        yields to the hub.
+        """
 
     def pause(self, delta: int) -> None:
         with self._lock:
@@ -172,19 +188,21 @@ class VirtualBackend:
         raise NotImplementedError
 
 
-def wait_letting_time_move(backend: ty.Any, ready: bool,
-                           wait: ty.Callable[[float | None], ty.Any],
-                           timeout: float | None) -> ty.Any:
-    """A done object's ``wait``, as the virtual backends' done objects do it.
+class Waiter:
+    """A greenthread or thread waiting for a loop's outcome.
 
-    While a loop (or the test) waits for another loop to end, it is not
-    busy: ``backend.blocked()`` says so, so that the clock may jump to the
-    next due time instead of every loop waiting for ever.
+    Done objects of virtual time keep theirs, so that delivering the
+    outcome ends the waiting of each at once, under the backend's lock:
+    from then on the waiter counts as ready to run, and the clock waits
+    for it.
     """
-    if ready:
-        return wait(timeout)
-    backend.blocked(True)
-    try:
-        return wait(timeout)
-    finally:
-        backend.blocked(False)
+
+    __slots__ = ('turn', 'loop', 'delivered')
+
+    def __init__(self, loop: bool, turn: ty.Any = None) -> None:
+        #: Whether the waiter is a loop's greenthread or thread.
+        self.loop = loop
+        #: Native threads: a loop's place in the queue of turns.
+        self.turn = turn
+        #: Set when the outcome was delivered while it waited.
+        self.delivered = False

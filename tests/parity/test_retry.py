@@ -18,6 +18,7 @@ from unittest import mock
 
 import fixtures
 
+from tests import base
 from tests.parity.base import failing_task
 from tests.parity.base import LOOPS
 from tests.parity.base import MOCK_NAME
@@ -254,3 +255,72 @@ class TestRetryDecorator(ParityTestCase):
         retry = self.lc.RetryDecorator(exceptions=(ValueError,))
         self.assertEqual('y', retry(
             mock.Mock(side_effect=[ValueError(), self.done('y')]))())
+
+    def _retried(self, max_retry_count, exceptions, outcomes):
+        """What one decorated call gives: (result or error class, calls)."""
+        f = mock.Mock(side_effect=outcomes)
+        retry = self.lc.RetryDecorator(max_retry_count, 1, 10, exceptions)
+        try:
+            result = retry(f)()
+        except Exception as exc:
+            result = type(exc)
+        return result, f.call_count
+
+    def test_p45_looping_call_done_among_the_exceptions(self):
+        """P45: listed, LoopingCallDone is retried; at the end, returned."""
+        for exceptions in ((Exception,), (self.lc.LoopingCallDone,)):
+            for count, expected in ((-1, ('ok', 3)), (0, ('x', 1)),
+                                    (1, ('y', 2))):
+                self.assertEqual(expected, self._retried(
+                    count, exceptions,
+                    [self.done('x'), self.done('y'), 'ok']),
+                    (exceptions, count))
+
+    def test_p45_looping_call_done_not_among_the_exceptions(self):
+        """P45: not listed, LoopingCallDone ends the call at once."""
+        for exceptions in ((), (ValueError,)):
+            for count in (-1, 0, 1):
+                self.assertEqual(('x', 1), self._retried(
+                    count, exceptions,
+                    [self.done('x'), self.done('y'), 'ok']),
+                    (exceptions, count))
+
+    def test_p45_debug_messages_when_done_is_not_retried(self):
+        """P45: the decorator's DEBUG messages, as for any last failure."""
+        retry = self.lc.RetryDecorator(0, 1, 10, (Exception,))
+        self.assertEqual('x', retry(failing_task)(self.done('x')))
+        name = failing_task.__module__ + '.failing_task'
+        self.assertEqual(
+            [self.line('DEBUG', 'Waiting for function %s to return.' % name),
+             self.line('DEBUG', 'Exception which is in the suggested list'
+                       ' of exceptions occurred while invoking function:'
+                       ' %s.' % name),
+             self.line('DEBUG', 'Cannot retry %s upon suggested exception'
+                       ' since retry count (0) reached max retry count (0).'
+                       % name)],
+            self._debug_lines())
+        self.assertEqual([], self.records(logging.INFO))
+
+    def test_p45_oslo_service_looping_call_done_from_f(self):
+        """P45: oslo.service's own LoopingCallDone, raised by f, alike."""
+        if base.REFERENCE is None:
+            self.skipTest('oslo.service is not installed')
+        done = base.REFERENCE.LoopingCallDone
+        for exceptions, count, expected in (
+                ((Exception,), 0, ('x', 1)), ((done,), 1, ('y', 2)),
+                ((Exception,), -1, ('ok', 3)), ((), 0, ('x', 1)),
+                ((ValueError,), 1, ('x', 1))):
+            self.assertEqual(expected, self._retried(
+                count, exceptions, [done('x'), done('y'), 'ok']),
+                (exceptions, count))
+
+    def test_p45_looping_call_timeout_from_f_is_an_exception(self):
+        """P45: LoopingCallTimeOut from f is retried or raised as any."""
+        timeout = self.lc.LoopingCallTimeOut
+        for exceptions, count, expected in (
+                ((Exception,), 0, (timeout, 1)), ((timeout,), 1, (timeout, 2)),
+                ((Exception,), -1, ('ok', 3)), ((), -1, (timeout, 1)),
+                ((ValueError,), 1, (timeout, 1))):
+            self.assertEqual(expected, self._retried(
+                count, exceptions, [timeout(), timeout(), 'ok']),
+                (exceptions, count))

@@ -17,6 +17,12 @@ flag knows it, so ``stop()`` resumes it), except that no hub timer ends
 the idle period: the virtual clock does. The clock jumps from a hub
 callback run after every greenthread that was ready, once no loop started
 under virtual time is busy (running, or ready to run).
+
+A greenthread is ready from the moment it is woken (by the clock, by
+``stop()``, by the outcome it waits for) until it runs: the hub may run
+the callback in between, and the clock must not jump then. So the
+greenthread counts as busy from that moment, the test's too: until it
+resumes, its time stands still.
 """
 
 from __future__ import annotations
@@ -91,27 +97,60 @@ class GreenVirtualBackend(virtual.VirtualBackend):
         finally:
             abort._sleeper = None
             with self._lock:
-                self._unpark(sleeper)
-                if counted:
-                    self._busy += 1
+                if not sleeper.woken:
+                    # Resumed by something else (a kill): busy again.
+                    self._unpark(sleeper)
+                    self._busy += 1 if counted else 0
+                elif not counted:
+                    # The test (a retry in it) runs again: no longer a
+                    # reason for the clock to wait.
+                    self._busy -= 1
+                    self._may_jump()
 
     def stop(self, loop: contract.Loop) -> None:
         with self._lock:
             sleeper = self._parked.get(loop)
             if sleeper is not None:
-                self._unpark(sleeper)
+                self._woken(sleeper)
             self.real.stop(loop)
 
-    def blocked(self, waiting: bool) -> None:
-        """The current greenthread starts or stops waiting for a loop."""
-        if self.real.current() in self._loop_threads:
-            with self._lock:
-                self._busy += -1 if waiting else 1
-                if waiting:
-                    self._may_jump()
+    def begin_wait(self, waiters: list[virtual.Waiter]) -> virtual.Waiter:
+        """The current greenthread starts waiting for a loop's outcome."""
+        with self._lock:
+            waiter = virtual.Waiter(
+                self.real.current() in self._loop_threads)
+            waiters.append(waiter)
+            if waiter.loop:
+                self._busy -= 1
+            self._may_jump()
+        return waiter
+
+    def delivered(self, waiters: list[virtual.Waiter]) -> None:
+        """The outcome is delivered: each waiter is ready from now on."""
+        with self._lock:
+            for waiter in waiters:
+                waiter.delivered = True
+                self._busy += 1
+            del waiters[:]
+
+    def end_wait(self, waiters: list[virtual.Waiter],
+                 waiter: virtual.Waiter) -> None:
+        """The waiter runs again, with the outcome or without (a timeout)."""
+        with self._lock:
+            if not waiter.delivered:
+                waiters.remove(waiter)
+                self._busy += 1 if waiter.loop else 0
+            elif not waiter.loop:
+                self._busy -= 1
+                self._may_jump()
+
+    def _woken(self, sleeper: virtual._Sleeper) -> None:
+        # Ready from now on, until it runs.
+        self._unpark(sleeper)
+        self._busy += 1
 
     def _wake(self, sleeper: virtual._Sleeper) -> None:
-        self._unpark(sleeper)
+        self._woken(sleeper)
         self._hub.schedule_call_global(0, _resume, sleeper.loop._abort,
                                        sleeper.context)
 
@@ -138,15 +177,26 @@ def _resume(abort: ty.Any, context: ty.Any) -> None:
 
 
 class GreenDone(event.Event):  # type: ignore[misc]
-    """A done event whose waiters in loops let virtual time move."""
+    """A done event that tells virtual time who waits for it."""
 
     def __init__(self, backend: GreenVirtualBackend) -> None:
         super().__init__()
         self._virtual = backend
+        self._virtual_waiters: list[virtual.Waiter] = []
+
+    def send(self, result: ty.Any = None, exc: ty.Any = None) -> None:
+        # send_exception() comes here too.
+        self._virtual.delivered(self._virtual_waiters)
+        super().send(result, exc)
 
     def wait(self, timeout: float | None = None) -> ty.Any:
-        return virtual.wait_letting_time_move(
-            self._virtual, self.ready(), super().wait, timeout)
+        if self.ready():
+            return super().wait(timeout)
+        waiter = self._virtual.begin_wait(self._virtual_waiters)
+        try:
+            return super().wait(timeout)
+        finally:
+            self._virtual.end_wait(self._virtual_waiters, waiter)
 
 
 #: What the mode state puts in front of this mode's backend.

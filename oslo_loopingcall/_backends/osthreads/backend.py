@@ -41,7 +41,7 @@ _yield = getattr(os, 'sched_yield', None) or (lambda: None)
 
 # Serialises start() and the end of a loop, so that two threads cannot
 # both start one loop, and a loop ending never races a restart.
-_lock = _threads.Lock()
+_lock = native.allocate_lock()
 
 
 class ThreadAbort(_Event):
@@ -196,7 +196,7 @@ def _forked() -> None:
     # A child forked while another thread held the lock inherits it held,
     # with no thread left to release it.
     global _lock
-    _lock = _threads.Lock()
+    _lock = native.allocate_lock()
 
 
 os.register_at_fork(after_in_child=_forked)
