@@ -50,12 +50,12 @@ import importlib.abc
 import importlib.machinery
 import importlib.metadata
 import logging
-import os
 import re
 import sys
 import types
 import typing as ty
 
+from oslo_loopingcall._backends import forking
 from oslo_loopingcall._backends import native
 from oslo_loopingcall import _exceptions
 from oslo_loopingcall import loopingcall
@@ -97,7 +97,7 @@ def _forked() -> None:
     _lock = native.rlock()
 
 
-os.register_at_fork(after_in_child=_forked)
+forking.at_fork(forking.LOCKS, _forked)
 
 
 class _Journal:

@@ -95,6 +95,10 @@ class LoopStats:
         if elapsed > self.max_run_seconds:
             self.max_run_seconds = elapsed
 
+    def lost(self) -> None:
+        """The loop's OS thread ended with it: it will never run again."""
+        self.state = FAILED
+
     def current_state(self, stopping: bool) -> str:
         """The state to report; ``stopping``: a stop was asked for."""
         state = self.state

@@ -23,9 +23,9 @@ import typing as ty
 import fixtures
 
 from oslo_loopingcall import _adopt
+from oslo_loopingcall._backends import loops
 from oslo_loopingcall._backends import mode
 from oslo_loopingcall._backends import virtual
-from oslo_loopingcall import _registry
 from oslo_loopingcall import _sleep_fixture
 from oslo_loopingcall import loopingcall
 
@@ -212,8 +212,8 @@ class VirtualTimeFixture(fixtures.Fixture):
 
     def _stop_leftovers(self) -> None:
         # The loops started under this fixture's clock and still running.
-        self.leftover = [loop for loop in _registry.running()
-                         if loop._backend is self._clock]
+        self.leftover = [handle.owner for handle in loops.running()
+                         if handle.backend is self._clock]
         for loop in self.leftover:
             loop.stop()
         for loop in self.leftover:

@@ -45,12 +45,12 @@ import typing as ty
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from oslo_loopingcall._backends import loops as _loops
 from oslo_loopingcall._backends import mode as _mode
 from oslo_loopingcall import _checks
 from oslo_loopingcall import _exceptions
 from oslo_loopingcall import _naming
 from oslo_loopingcall import _policies
-from oslo_loopingcall import _registry
 from oslo_loopingcall import _retry
 from oslo_loopingcall import _stats as _loopstats
 
@@ -100,21 +100,53 @@ class LoopingCallBase:
     _KIND = 'Unknown looping call'
     _RUN_ONLY_ONE_MESSAGE = ('A looping call can only run one function'
                              ' at a time')
-    # Until the first start(), when each loop gets its own (SPEED: 0.2 us
-    # less to make a loop).
-    _stats: _loopstats.LoopStats = _loopstats.NOT_STARTED
 
     def __init__(self, f: ty.Callable[..., ty.Any] | None = None,
                  *args: ty.Any, **kw: ty.Any) -> None:
         self.args = args
         self.kw = kw
         self.f = f
-        self._thread: ty.Any = None
-        #: The done event of the current or last run (what ``start()``
-        #: returns); None before the first ``start()``.
-        self.done: ty.Any = None
-        self._backend = _mode.get()
-        self._abort = self._backend.new_abort()
+        backend = _mode.get()
+        # The current or last run, as its backend sees it; each start()
+        # makes a new one. Before the first: no thread, no done event.
+        self._handle = _loops.Handle(self, self._KIND, backend,
+                                     backend.new_abort(),
+                                     _loopstats.NOT_STARTED)
+
+    # The reference's attributes, read from the current run's handle.
+
+    @property
+    def done(self) -> ty.Any:
+        """The done event of the current or last run.
+
+        What ``start()`` returned; None before the first ``start()``.
+        """
+        return self._handle.done
+
+    @done.setter
+    def done(self, value: ty.Any) -> None:
+        self._handle.done = value
+
+    @property
+    def _thread(self) -> ty.Any:
+        return self._handle.thread
+
+    @_thread.setter
+    def _thread(self, value: ty.Any) -> None:
+        self._handle.thread = value
+
+    @property
+    def _abort(self) -> ty.Any:
+        return self._handle.abort
+
+    @property
+    def _backend(self) -> ty.Any:
+        return self._handle.backend
+
+    @property
+    def _stats(self) -> _loopstats.LoopStats:
+        stats: _loopstats.LoopStats = self._handle.stats
+        return stats
 
     @property
     def kwargs(self) -> dict[str, ty.Any]:
@@ -144,12 +176,14 @@ class LoopingCallBase:
         ``*_wall`` keys give the same instants as ``time.time()`` values.
         :doc:`/user/observing` lists the keys.
         """
-        now, wall = self._backend.now(), time.time()
-        return self._stats.snapshot(now, wall, self._abort.is_set())
+        handle = self._handle
+        now, wall = handle.backend.now(), time.time()
+        return self._stats.snapshot(now, wall, handle.abort.is_set())
 
     def __repr__(self) -> str:
-        stats = self._stats
-        state = stats.current_state(self._abort.is_set())
+        handle = self._handle
+        stats = handle.stats
+        state = stats.current_state(handle.abort.is_set())
         f = self.f
         parts = [type(self).__name__,
                  repr(_naming.callable_name(f)) if f is not None else 'f=None',
@@ -160,7 +194,7 @@ class LoopingCallBase:
             parts.append(f'interval={_seconds(interval)}')
         elif due is not None and state == _SLEEPING:
             parts.append(
-                f'next_run_in={_seconds(due - self._backend.now())}')
+                f'next_run_in={_seconds(due - handle.backend.now())}')
         return f'<{" ".join(parts)}>'
 
     def stop(self) -> None:
@@ -170,8 +204,9 @@ class LoopingCallBase:
         returns, and :meth:`wait` then returns ``True`` (or what ``f``
         raised). Stopping twice, or a loop that has ended, is harmless.
         """
-        if self._running:
-            self._backend.stop(self)
+        handle = self._handle
+        if not handle.abort.is_set():
+            handle.backend.stop(handle)
 
     def wait(self) -> ty.Any:
         """Block until the loop ends; return its result or raise its error.
@@ -179,12 +214,13 @@ class LoopingCallBase:
         :raises RuntimeError: when called from inside ``f`` itself, which
             could never return.
         """
-        thread = self._thread
-        if thread is not None and thread is self._backend.current():
+        handle = self._handle
+        thread = handle.thread
+        if thread is not None and thread is handle.backend.current():
             raise RuntimeError(
                 'wait() called from inside the looping call it waits for; '
                 'raise LoopingCallDone or call stop() instead')
-        return self._backend.wait(self)
+        return handle.backend.wait(handle)
 
     def _sleep(self, timeout: float) -> None:
         """Idle for ``timeout`` seconds, or until :meth:`stop` is called.
@@ -199,13 +235,15 @@ class LoopingCallBase:
         return watch.elapsed()
 
     def _on_done(self, *args: ty.Any, **kwargs: ty.Any) -> None:
-        """Forget the finished greenthread, as oslo.service's does.
+        """Called once when the loop has ended and its outcome is delivered.
 
-        Kept for code that calls it; the loop itself never does (the
-        backend forgets the thread as the loop ends), so overriding it in
-        a subclass has no effect.
+        As both of oslo.service's backends call it: with the loop's
+        greenthread in eventlet mode (a link), with its done event in
+        native-thread mode (a future's callback; it has ``result()``). A
+        subclass may override it to clean up or to count; the loop has
+        forgotten its greenthread or thread already. Only a subclass's
+        override is called: the loop pays nothing for it otherwise.
         """
-        self._thread = None
 
     def _start(self, idle_for: IdleFor, initial_delay: float | None = None,
                stop_on_exception: bool = True) -> ty.Any:
@@ -225,67 +263,56 @@ class LoopingCallBase:
         initial_delay = _checks.seconds(
             'initial_delay', initial_delay, allow_none=True)
         # Under a name that says which loop it runs, for stack dumps.
-        # SPEED: a bound method, not a functools.partial: a partial is
-        # called through C, and an idle greenthread would keep that C
-        # frame too (about 0.7 KB a loop).
-        run = types.MethodType(_naming.labelled(_RUN_SPAWNED, self.f), self)
+        run = _naming.labelled(_run_spawned, self.f)
         backend = _mode.use()
         # Native threads could otherwise both pass the check below and
         # start one loop twice.
         with backend.start_lock:
-            if self._thread is not None:
+            previous = self._handle
+            if previous.thread is not None:
                 raise RuntimeError(self._RUN_ONLY_ONE_MESSAGE)
-            done = backend.new_done()
-            before = (self._backend, self._abort, self._abort.is_set(),
-                      vars(self).get('_stats'), self.done)
+            stopped = previous.abort.is_set()
+            handle = self._new_run(backend, idle_for, initial_delay)
+            handle.done = handle.stats.done = backend.new_done()
+            # Before it runs: f may stop() its own loop at once.
+            self._handle = handle
+            handle.listed()
             try:
-                stats = self._prepare(backend, idle_for, initial_delay)
-                stats.done = done
-                self._run_args = (idle_for, initial_delay, stop_on_exception)
-                _registry.add(self)
-                backend.spawn(self, run, done)
+                backend.spawn(handle, run, (self, handle, idle_for,
+                                            initial_delay, stop_on_exception))
             except BaseException:
-                # Such as "can't start new thread".
-                self._undo_start(*before)
+                # Such as "can't start new thread": as if never started.
+                handle.release()
+                self._handle = previous
+                if stopped:
+                    previous.abort.set()
                 raise
-            return self.done
+            return handle.done
 
-    def _undo_start(self, backend: ty.Any, abort: ty.Any, stopped: bool,
-                    stats: _loopstats.LoopStats | None, done: ty.Any) -> None:
-        """Put back what a start() that failed had changed."""
-        _registry.discard(self)
-        own = vars(self)
-        own.pop('_run_args', None)
-        if stats is None:
-            own.pop('_stats', None)
+    def _new_run(self, backend: ty.Any, idle_for: ty.Any,
+                 initial_delay: float | None = None) -> _loops.Handle:
+        """The handle of a new run of the loop, on ``backend``."""
+        previous = self._handle
+        # The loop keeps its abort flag from one run to the next (tests
+        # wrap its wait() before start()); a loop built before the mode
+        # was chosen, or before virtual time was put in front, gets one
+        # of its backend's.
+        abort = previous.abort
+        if previous.backend is backend:
+            abort.clear()
         else:
-            self._stats = stats
-        self._thread = None
-        self.done = done
-        self._backend = backend
-        if stopped and not abort.is_set():
-            abort.set()
-        self._abort = abort
-
-    def _prepare(self, backend: ty.Any, idle_for: ty.Any,
-                 initial_delay: float | None = None) -> _loopstats.LoopStats:
-        # A loop built before the mode was chosen (or before a test fixture
-        # put virtual time in front of it) gets the right kind of abort
-        # flag when it starts.
-        if self._backend is not backend:
-            self._backend = backend
-            self._abort = backend.new_abort()
-        else:
-            self._abort.clear()
+            abort = backend.new_abort()
         now = backend.now()
         stats = _loopstats.LoopStats(now, idle_for)
         # Waiting for its first run from now on.
         stats.state, stats.next_run_at = _SLEEPING, now + (initial_delay or 0)
-        self._stats = stats
         begin = getattr(idle_for, 'begin', None)
         if begin is not None:
             begin(backend.now, stats)
-        return stats
+        on_done = None if type(self)._on_done is _BASE_ON_DONE else (
+            self._on_done)
+        return _loops.Handle(self, self._KIND, backend, abort, stats,
+                             on_done=on_done)
 
     def _run_inline(self, idle_for: IdleFor,
                     stop_on_exception: bool = True) -> ty.Any:
@@ -295,17 +322,12 @@ class LoopingCallBase:
         caller's to handle.
         """
         _checks.callable_f(self.f)
-        self._prepare(_mode.use(), idle_for)
-        return self._run_loop(idle_for, None, stop_on_exception, quiet=True)
+        handle = self._handle = self._new_run(_mode.use(), idle_for)
+        return self._run_loop(handle, idle_for, None, stop_on_exception,
+                              quiet=True)
 
-    def _run_spawned(self) -> ty.Any:
-        """The loop in a greenthread or thread of its own."""
-        # Unpacked by hand: a call with *args would go through C.
-        idle_for, initial_delay, stop_on_exception = vars(self).pop(
-            '_run_args')
-        return self._run_loop(idle_for, initial_delay, stop_on_exception)
-
-    def _run_loop(self, idle_for: IdleFor, initial_delay: float | None = None,
+    def _run_loop(self, handle: _loops.Handle, idle_for: IdleFor,
+                  initial_delay: float | None = None,
                   stop_on_exception: bool = True,
                   quiet: bool = False) -> ty.Any:
         """Run ``f`` on its schedule until it ends; return the result.
@@ -314,30 +336,31 @@ class LoopingCallBase:
         True after :meth:`stop`; anything else that ends the loop is logged
         (unless ``quiet``) and raised.
         """
-        stats = self._stats
+        stats = handle.stats
         try:
-            self._schedule(idle_for, initial_delay, stop_on_exception)
+            self._schedule(handle, idle_for, initial_delay, stop_on_exception)
         except _DONE_TYPES as done:
             stats.state = _loopstats.DONE
             return done.retvalue
         except BaseException as exc:
             stats.state = _loopstats.FAILED
             if not quiet and not isinstance(exc,
-                                            self._backend.exit_exceptions):
+                                            handle.backend.exit_exceptions):
                 # A kill or an interpreter exit is not a failure of f.
                 self._log_failed()
             raise
         stats.state = _loopstats.DONE
         return True
 
-    def _schedule(self, idle_for: IdleFor, initial_delay: float | None,
+    def _schedule(self, handle: _loops.Handle, idle_for: IdleFor,
+                  initial_delay: float | None,
                   stop_on_exception: bool) -> None:
         """Run ``f`` on its schedule until stopped (or an exception).
 
         See "The schedule" at the top of this module.
         """
         f: ty.Callable[..., ty.Any] = self.f  # type: ignore[assignment]
-        abort, backend, stats = self._abort, self._backend, self._stats
+        abort, backend, stats = handle.abort, handle.backend, handle.stats
         now, idle_until = backend.now, backend.idle_until
         catch_up = getattr(idle_for, 'catch_up', 0)
         cls, seam_class, seam_wait = type(self), backend.seam_class, \
@@ -353,7 +376,7 @@ class LoopingCallBase:
                 # StopWatch and no _sleep() call; checked every period, so
                 # that a patch applied while a loop runs takes effect.
                 if cls._sleep is base_sleep and seam_class.wait is seam_wait:
-                    idle_until(self, due, idle)
+                    idle_until(handle, due, idle)
                 else:
                     self._sleep(idle)
             if abort.is_set():
@@ -365,7 +388,8 @@ class LoopingCallBase:
             try:
                 result, ok = f(*self.args, **self.kw), True
             except BaseException as exc:
-                if self._ends_loop(exc, stop_on_exception, now() - started):
+                if self._ends_loop(stats, exc, stop_on_exception,
+                                   now() - started):
                     raise
                 ok = False
             ended = now()
@@ -413,14 +437,13 @@ class LoopingCallBase:
         watch.stop()
         return self._elapsed(watch)
 
-    def _ends_loop(self, exc: BaseException, stop_on_exception: bool,
-                   elapsed: float) -> bool:
+    def _ends_loop(self, stats: _loopstats.LoopStats, exc: BaseException,
+                   stop_on_exception: bool, elapsed: float) -> bool:
         """Whether ``exc`` from ``f`` ends the loop; logged if it does not.
 
         A run that ends the loop is counted on the clock alone (the
         reference never measures it through _elapsed).
         """
-        stats = self._stats
         if stop_on_exception or not isinstance(exc, Exception) or (
                 isinstance(exc, _DONE_TYPES)):
             stats.ran(elapsed)
@@ -444,7 +467,14 @@ class LoopingCallBase:
 
 _BASE_SLEEP = LoopingCallBase._sleep
 _BASE_ELAPSED = LoopingCallBase._elapsed
-_RUN_SPAWNED = LoopingCallBase._run_spawned
+_BASE_ON_DONE = LoopingCallBase._on_done
+
+
+def _run_spawned(args: tuple[LoopingCallBase, _loops.Handle, IdleFor,
+                             float | None, bool]) -> ty.Any:
+    """A loop in a greenthread or thread of its own: what spawn() runs."""
+    loop, handle, idle_for, initial_delay, stop_on_exception = args
+    return loop._run_loop(handle, idle_for, initial_delay, stop_on_exception)
 
 
 def _seconds(value: float) -> str:

@@ -28,8 +28,8 @@ import typing as ty
 
 from oslo_log import log as oslo_logging
 
+from oslo_loopingcall._backends import loops as _loops
 from oslo_loopingcall import _naming
-from oslo_loopingcall import _registry
 
 if ty.TYPE_CHECKING:
     from oslo_loopingcall import loopingcall
@@ -53,15 +53,15 @@ def running_loops() -> list[loopingcall.LoopingCallBase]:
     their caller. The list holds them (the process does not): a loop that
     ended and that nothing else refers to is freed as usual.
     """
-    return _registry.running()
+    return [handle.owner for handle in _loops.running()]
 
 
-def _describe(loop: loopingcall.LoopingCallBase) -> dict[str, ty.Any]:
-    """What reports show of ``loop``: its identity and its statistics."""
-    thread = loop._thread
+def _describe(handle: _loops.Handle) -> dict[str, ty.Any]:
+    """What reports show of a loop: its identity and its statistics."""
+    loop, thread = handle.owner, handle.thread
     if thread is None:
         where = None
-    elif loop._backend.name == 'eventlet':
+    elif handle.backend.name == 'eventlet':
         where = 'a greenthread'
     else:
         where = f'thread #{getattr(thread, "ident", None)}'
@@ -82,7 +82,7 @@ def log_statistics(logger: ty.Any = None, level: int = logging.INFO
     logger = LOG if logger is None else logger
     if not logger.isEnabledFor(level):
         return
-    loops = [_describe(loop) for loop in running_loops()]
+    loops = [_describe(handle) for handle in _loops.running()]
     logger.log(level, '%s', _count(loops))
     for info in loops:
         logger.log(level, '%s', _log_line(info))
@@ -100,7 +100,8 @@ class LoopingCallsReportGenerator:
     def __call__(self) -> ty.Any:
         models = importlib.import_module(
             'oslo_reports.models.with_default_views')
-        data = {'loops': [_describe(loop) for loop in running_loops()],
+        data = {'loops': [_describe(handle)
+                          for handle in _loops.running()],
                 'at': time.time()}
         return models.ModelWithDefaultViews(data, text_view=_TextView())
 

@@ -15,6 +15,7 @@
 import functools
 import gc
 import sys
+import threading
 import traceback
 from unittest import mock
 import weakref
@@ -23,8 +24,8 @@ import fixtures
 import testtools
 
 import oslo_loopingcall
+from oslo_loopingcall._backends import loops as _registry
 from oslo_loopingcall import _naming
-from oslo_loopingcall import _registry
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
 from tests import base
@@ -145,18 +146,23 @@ class TestNeverKeptAlive(base.TestCase):
         # greenthread or thread does: from start() until the outcome is
         # delivered, however the run ends.
         for end in ('done', 'stop', 'failure'):
+            # Told when to end: a native thread would otherwise end before
+            # the test looks.
+            told = threading.Event()
+            f = {'done': _done_at_once, 'stop': poll, 'failure': _fail}[end]
             timer = loopingcall.FixedIntervalLoopingCall(
-                {'done': _done_at_once, 'stop': poll,
-                 'failure': _fail}[end])
+                lambda: told.wait(10) and f())
             done = timer.start(60)
-            self.assertIn(timer, _registry.running())
+            self.assertIn(timer, oslo_loopingcall.running_loops())
+            told.set()
             if end == 'stop':
                 timer.stop()
             try:
                 self.run_until_done(done)
             except ValueError:
                 pass
-            self.assertNotIn(timer, list(_registry._loops.values()))
+            self.assertNotIn(timer, [handle.owner for handle
+                                     in _registry._loops.values()])
             ref = weakref.ref(timer)
             del timer, done
             self.assertFreed(ref)

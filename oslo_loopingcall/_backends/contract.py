@@ -14,11 +14,14 @@
 
 :class:`~oslo_loopingcall.loopingcall.LoopingCallBase` talks to its
 backend through this contract only. Each mode's backend satisfies it
-(``_eventlet.EventletBackend``, ``_threading.ThreadingBackend``), and so
-do the virtual-time backends that
-:class:`~oslo_loopingcall.fixture.VirtualTimeFixture` puts in front of
-them (``_virtual_green``, ``_virtual_threads``); mypy checks all four
-against it.
+(``greenthreads.backend.EventletBackend``,
+``osthreads.backend.ThreadingBackend``), and so do the virtual-time
+backends that :class:`~oslo_loopingcall.fixture.VirtualTimeFixture` puts
+in front of them (``greenthreads.virtual``, ``osthreads.virtual``); mypy
+checks all four against it.
+
+A backend works on a loop's :class:`Loop` handle (:class:`.loops.Handle`
+implements it), never on the looping call itself.
 
 Time is part of the contract: a loop reads the clock with :meth:`now` and
 idles with :meth:`Backend.idle_until`, so virtual time runs the very same
@@ -54,14 +57,29 @@ class Abort(ty.Protocol):
 
 
 class Loop(ty.Protocol):
-    """What a backend sees of a looping call."""
+    """What a backend sees of one run of a looping call: its handle."""
 
-    f: ty.Any
+    #: The looping call (for messages and the virtual clock's records).
+    owner: ty.Any
     #: The running greenthread or thread, None when not running.
-    _thread: ty.Any
-    #: The done event of the current or last run.
+    thread: ty.Any
+    #: The done event of the run.
     done: ty.Any
-    _abort: ty.Any
+    #: The abort flag of the run (made by the backend's new_abort()).
+    abort: ty.Any
+
+    @property
+    def label(self) -> str:
+        """The name of the loop's function, for thread names."""
+
+    def release(self) -> None:
+        """The loop ended: not running any more (before the outcome)."""
+
+    def lost(self) -> None:
+        """The loop's OS thread is gone: it failed, and is released."""
+
+    def ended(self, what: ty.Any) -> None:
+        """The outcome is delivered: the owner's _on_done, if any, runs."""
 
 
 class Backend(ty.Protocol):
@@ -97,14 +115,14 @@ class Backend(ty.Protocol):
     def new_done(self) -> ty.Any:
         """A fresh done event (what ``start()`` returns)."""
 
-    def spawn(self, loop: Loop, run: ty.Callable[[], ty.Any],
-              done: ty.Any) -> None:
-        """Run ``run()`` in a new greenthread or thread.
+    def spawn(self, loop: Loop, run: ty.Callable[[ty.Any], ty.Any],
+              args: ty.Any) -> None:
+        """Run ``run(args)`` in a new greenthread or thread.
 
-        Sets ``loop._thread`` and ``loop.done = done`` before returning;
-        when ``run()`` returns or raises, clears ``loop._thread`` and then
-        resolves ``done`` with its result or exception, whatever ends the
-        greenthread or thread.
+        Sets ``loop.thread`` before returning; when ``run`` returns or
+        raises, calls ``loop.release()``, then resolves ``loop.done`` with
+        its result or exception, then calls ``loop.ended()``, whatever
+        ends the greenthread or thread.
         """
 
     def current(self) -> object:
@@ -120,7 +138,7 @@ class Backend(ty.Protocol):
         """
 
     def stop(self, loop: Loop) -> None:
-        """Set ``loop._abort`` and wake the loop, from any OS thread."""
+        """Set ``loop.abort`` and wake the loop, from any OS thread."""
 
     def wait(self, loop: Loop) -> ty.Any:
         """Block until ``loop.done`` resolves, from any OS thread."""

@@ -33,6 +33,7 @@ import sys
 import threading
 import typing as ty
 
+from oslo_loopingcall._backends import forking
 from oslo_loopingcall._backends import native
 from oslo_loopingcall._backends import virtual
 
@@ -221,7 +222,7 @@ def _forked() -> None:
     _lock = native.allocate_lock()
 
 
-os.register_at_fork(after_in_child=_forked)
+forking.at_fork(forking.LOCKS, _forked)
 
 
 def _import_eventlet_here() -> None:

@@ -159,8 +159,8 @@ class VirtualBackend:
     def _push(self, loop: ty.Any, deadline: float, seconds: float,
               context: ty.Any, turn: ty.Any = None) -> _Sleeper | None:
         """Record an idle period; the sleeper to park, unless stopped."""
-        self.records.append(IdleRecord(loop, self._now, seconds))
-        if loop._abort.is_set():
+        self.records.append(IdleRecord(loop.owner, self._now, seconds))
+        if loop.abort.is_set():
             return None
         sleeper = _Sleeper(deadline, context, loop, turn)
         self._parked[loop] = sleeper

@@ -183,12 +183,12 @@ def _report():
     return str(model)
 
 
-def cannot_start(loop, run, done):
+def cannot_start(loop, run, args):
     """A spawn() failing as the native-thread one does without threads.
 
     It raises after publishing the thread that the OS could not start.
     """
-    loop._thread, loop.done = object(), done
+    loop.thread = object()
     raise RuntimeError("can't start new thread")
 
 

@@ -28,7 +28,7 @@ from tests.envs import harness
 #: Locks the walk must find (as real ones), or it walked past them.
 KNOWN = ['_adopt._lock', '_backends.greenthreads.backend._foreign_lock',
          '_backends.mode._lock', '_backends.osthreads.backend._lock',
-         '_registry._lock']
+         '_backends.loops._lock']
 
 
 class TestNoGreenLockEscapes(testscenarios.WithScenarios,

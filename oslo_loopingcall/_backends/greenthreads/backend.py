@@ -21,7 +21,6 @@ primitives that monkey patching leaves alone.
 from __future__ import annotations
 
 import functools
-import os
 import time
 import typing as ty
 
@@ -33,9 +32,9 @@ import greenlet
 from oslo_utils import eventletutils
 
 from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends import forking
 from oslo_loopingcall._backends.greenthreads import waker as wakers
-from oslo_loopingcall import _registry
-from oslo_loopingcall import _stats as _loopstats
+from oslo_loopingcall._backends import loops
 
 # Native primitives even under monkey patching: they coordinate OS threads
 # that each run their own hub. From _thread, not threading: importing the
@@ -87,7 +86,7 @@ class Abort:
         """Set the flag and wake the loop (from the loop's own OS thread)."""
         if not self._set:
             self._set = True
-            self._wake()
+            self.wake()
 
     def clear(self) -> None:
         self._set = False
@@ -104,8 +103,8 @@ class Abort:
                 seam.set()
         return seam.wait(timeout)
 
-    def _wake(self) -> None:
-        # Runs in the loop's own OS thread.
+    def wake(self) -> None:
+        """End the idle period and the seam's wait (in the loop's thread)."""
         if self._seam is not None:
             self._seam.set()
         self.resume()
@@ -117,6 +116,22 @@ class Abort:
             self._sleeper = None
             self._timer.cancel()
             _get_hub().schedule_call_global(0, sleeper.switch)
+
+    # For virtual time, which parks loops on its clock instead of a timer.
+
+    @property
+    def sleeper(self) -> ty.Any:
+        """The greenthread parked idle, None while the loop is not idle."""
+        return self._sleeper
+
+    def park(self, timer: ty.Any, sleeper: ty.Any) -> None:
+        """``sleeper`` idles until ``timer`` fires or resume() is called."""
+        self._timer = timer
+        self._sleeper = sleeper
+
+    def unpark(self) -> None:
+        """The idle period is over (the sleeper was resumed)."""
+        self._sleeper = None
 
 
 class EventletBackend:
@@ -159,26 +174,25 @@ class EventletBackend:
 
     new_done = staticmethod(event.Event)
 
-    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
-              done: ty.Any) -> None:
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[ty.Any], ty.Any],
+              args: ty.Any) -> None:
         hub = _get_hub()
-        abort = loop._abort
+        abort = loop.abort
         abort.hub = hub
         # Made now, in the hub's own thread: a stop() from another OS
         # thread can only write to it.
         _own_waker(hub)
-        thread = _LoopThread(hub, loop, done)
+        thread = _LoopThread(hub, loop)
         # What eventlet.spawn() does, with our GreenThread.
-        hub.schedule_call_global(0, thread.switch, run, (), _NO_KWARGS)
+        hub.schedule_call_global(0, thread.switch, run, args, _NO_KWARGS)
         abort.owner = thread
-        loop._thread = thread
-        loop.done = done
+        loop.thread = thread
 
     current = staticmethod(_getcurrent)
 
     def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
-        abort = loop._abort
+        abort = loop.abort
         if abort._set:
             return
         delay = deadline - time.monotonic()
@@ -199,23 +213,23 @@ class EventletBackend:
             timer.cancel()
 
     def stop(self, loop: contract.Loop) -> None:
-        abort = loop._abort
+        abort = loop.abort
         if abort._set:
             return
         abort._set = True
         if abort.hub is None or abort.hub is _own_hub():
-            abort._wake()
+            abort.wake()
         else:
             # The wake-up must happen in the loop's own hub, through the
             # waker spawn() made there (none: the loop's process or thread
             # is gone, and nothing is left to wake).
             waker = wakers.existing(abort.hub)
             if waker is not None:
-                waker.call(abort._wake)
+                waker.call(abort.wake)
 
     def wait(self, loop: contract.Loop) -> ty.Any:
         done = loop.done
-        abort = loop._abort
+        abort = loop.abort
         # The hub tells the loop's OS thread: a thread identifier may be
         # reused once its thread has ended.
         if done is None or done.ready() or abort.hub is None or (
@@ -245,8 +259,8 @@ class EventletBackend:
         return done.wait()
 
     def disown(self, loop: contract.Loop, error: BaseException) -> None:
-        loop._abort._set = True
-        loop._thread = None
+        loop.abort._set = True
+        loop.thread = None
         done = loop.done
         if done is not None and not done.ready():
             # Greenthreads of this (the forking) thread waiting for it get
@@ -268,35 +282,41 @@ class _LoopThread(greenthread.GreenThread):  # type: ignore[misc]
     loop to the hub, which prints it.
     """
 
-    def __init__(self, hub: ty.Any, loop: contract.Loop, done: ty.Any
-                 ) -> None:
+    def __init__(self, hub: ty.Any, loop: contract.Loop) -> None:
         super().__init__(hub.greenlet)
-        self._exit_event = done
+        self._exit_event = loop.done
         self._loop = loop
 
-    def main(self, function: ty.Callable[[], ty.Any], args: ty.Any,
+    def main(self, function: ty.Callable[[ty.Any], ty.Any], args: ty.Any,
              kwargs: ty.Any) -> None:
         # Also what kill() calls before the greenthread ever ran, with a
-        # function that raises GreenletExit.
+        # function that raises GreenletExit. The run's arguments are one
+        # object, passed as it is: function(*args) would be called
+        # through C, a frame that an idle greenthread would keep.
+        loop = self._loop
         try:
-            result = function()
+            result = function(args)
         except BaseException as exc:
-            _deliver(self._loop, self._exit_event, exc=exc)
+            _deliver(loop, exc=exc)
             self._resolve_links()
+            loop.ended(self)
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 # As for any greenthread: the hub hands these on to the
                 # main greenlet. Anything else was delivered (and logged)
                 # already, and must not be printed again by the hub.
                 raise
         else:
-            _deliver(self._loop, self._exit_event, result)
+            _deliver(loop, result)
             self._resolve_links()
+            loop.ended(self)
 
 
-def _deliver(loop: contract.Loop, done: event.Event, result: ty.Any = None,
+def _deliver(loop: contract.Loop, result: ty.Any = None,
              exc: BaseException | None = None) -> None:
-    if loop.done is done:
-        _release(loop)
+    # Released before ``done`` fires, so that start() works as soon as
+    # wait() returns.
+    loop.release()
+    done = loop.done
     if done.ready():
         # Disowned in a forked child, where the hub still ran the loop.
         return
@@ -308,13 +328,6 @@ def _deliver(loop: contract.Loop, done: event.Event, result: ty.Any = None,
         waiters = _take_foreign_waiters(done)
     for native in waiters:
         native.set()
-
-
-def _release(loop: contract.Loop) -> None:
-    # Before ``done`` fires, so that start() works as soon as wait()
-    # returns.
-    loop._thread = None
-    _registry.discard(loop)
 
 
 class _NativeEvent:
@@ -382,14 +395,13 @@ def _thread_ended(hub: ty.Any) -> None:
         waker = wakers.existing(hub)
         if waker is not None:
             waker.close()
-        for loop in _registry.running():
-            abort = loop._abort
+        for loop in loops.running():
+            abort = loop.abort
             if abort.hub is hub:
                 # Not running any more: not listed, stopped, and free to
                 # start again (in a thread that lives).
                 abort._set = True
-                loop._stats.state = _loopstats.FAILED
-                _release(loop)
+                loop.lost()
                 for waiter in _take_foreign_waiters(loop.done):
                     waiter.set()
 
@@ -406,14 +418,14 @@ def _take_foreign_waiters(done: event.Event) -> list[ty.Any]:
     return waiters
 
 
-def _forked() -> None:
+def _new_locks() -> None:
     # Another thread of the parent may have held them at the fork.
     global _foreign_lock
     _foreign_lock = _NativeLock()
     EventletBackend.start_lock = _NativeLock()
 
 
-os.register_at_fork(after_in_child=_forked)
+forking.at_fork(forking.LOCKS, _new_locks)
 
 BACKEND: contract.Backend = EventletBackend()
 

@@ -60,11 +60,11 @@ class GreenVirtualBackend(virtual.VirtualBackend):
     def new_done(self) -> ty.Any:
         return GreenDone(self)
 
-    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
-              done: ty.Any) -> None:
-        def run_counted() -> ty.Any:
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[ty.Any], ty.Any],
+              args: ty.Any) -> None:
+        def run_counted(args: ty.Any) -> ty.Any:
             try:
-                return run()
+                return run(args)
             finally:
                 with self._lock:
                     self._loop_threads.discard(thread)
@@ -74,15 +74,15 @@ class GreenVirtualBackend(virtual.VirtualBackend):
         with self._lock:
             # Busy from now on: ready to run.
             self._busy += 1
-        self.real.spawn(loop, run_counted, done)
-        thread = loop._thread
+        self.real.spawn(loop, run_counted, args)
+        thread = loop.thread
         self._loop_threads.add(thread)
 
     def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
         context = self.real.current()
         counted = context in self._loop_threads
-        abort = loop._abort
+        abort = loop.abort
         with self._lock:
             sleeper = self._push(loop, deadline, seconds, context)
             if sleeper is None:
@@ -90,12 +90,11 @@ class GreenVirtualBackend(virtual.VirtualBackend):
             if counted:
                 self._busy -= 1
             self._may_jump()
-            abort._timer = _NoTimer
-            abort._sleeper = context
+            abort.park(_NoTimer, context)
         try:
             hubs.get_hub().switch()
         finally:
-            abort._sleeper = None
+            abort.unpark()
             with self._lock:
                 if not sleeper.woken:
                     # Resumed by something else (a kill): busy again.
@@ -151,7 +150,7 @@ class GreenVirtualBackend(virtual.VirtualBackend):
 
     def _wake(self, sleeper: virtual._Sleeper) -> None:
         self._woken(sleeper)
-        self._hub.schedule_call_global(0, _resume, sleeper.loop._abort,
+        self._hub.schedule_call_global(0, _resume, sleeper.loop.abort,
                                        sleeper.context)
 
     def _may_jump(self) -> None:
@@ -171,8 +170,8 @@ class GreenVirtualBackend(virtual.VirtualBackend):
 def _resume(abort: ty.Any, context: ty.Any) -> None:
     # Straight from the hub into the loop, as a timer would: woken loops
     # run as soon as the test yields. Unless stop() resumed it already.
-    if abort._sleeper is context:
-        abort._sleeper = None
+    if abort.sleeper is context:
+        abort.unpark()
         context.switch()
 
 

@@ -28,6 +28,8 @@ import typing as ty
 
 from eventlet import patcher
 
+from oslo_loopingcall._backends import forking
+
 _os = patcher.original('os')
 _thread = patcher.original('_thread')
 
@@ -41,7 +43,7 @@ def _forked() -> None:
     _pid = _os.getpid()
 
 
-_os.register_at_fork(after_in_child=_forked)
+forking.at_fork(forking.LOCKS, _forked)
 
 # Where a hub keeps its waker (an attribute of the hub object: it lives and
 # dies with the hub).

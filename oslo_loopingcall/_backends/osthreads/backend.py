@@ -24,9 +24,8 @@ import types
 import typing as ty
 
 from oslo_loopingcall._backends import contract
+from oslo_loopingcall._backends import forking
 from oslo_loopingcall._backends import native
-from oslo_loopingcall import _naming
-from oslo_loopingcall import _registry
 
 
 # The threading of real OS threads: in a monkey-patched process, loops
@@ -39,8 +38,7 @@ else:
 
 _yield = getattr(os, 'sched_yield', None) or (lambda: None)
 
-# Serialises start() and the end of a loop, so that two threads cannot
-# both start one loop, and a loop ending never races a restart.
+# Held by start(), so that two threads cannot both start one loop.
 _lock = native.allocate_lock()
 
 
@@ -95,6 +93,10 @@ class ThreadDone:
             raise self._exc
         return self._result
 
+    #: As a ``concurrent.futures.Future`` has it: what ``_on_done`` of a
+    #: looping call is given in this mode, as in oslo.service's.
+    result = wait
+
 
 class ThreadingBackend:
     """Loops in native threads, idling on a ``threading.Event``."""
@@ -117,22 +119,21 @@ class ThreadingBackend:
 
     new_done = ThreadDone
 
-    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
-              done: ty.Any) -> None:
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[ty.Any], ty.Any],
+              args: ty.Any) -> None:
         thread = _threads.Thread(
-            target=_main, args=(loop, run, done), daemon=True,
-            name='loopingcall:' + _naming.callable_name(loop.f))
-        # Published before the thread runs: a loop that ends at once must
-        # find itself in ``_thread`` to clear it.
-        loop._thread = thread
-        loop.done = done
+            target=_main, args=(loop, run, args), daemon=True,
+            name='loopingcall:' + loop.label)
+        # Published before the thread runs: a loop that ends at once
+        # releases it.
+        loop.thread = thread
         thread.start()
 
     current = staticmethod(_threads.current_thread)
 
     def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:
-        abort = loop._abort
+        abort = loop.abort
         delay = deadline - time.monotonic()
         # Idles longer than the platform allows one wait are waited in
         # pieces, each ended at once by stop().
@@ -144,7 +145,7 @@ class ThreadingBackend:
             abort.wait(delay)
 
     def stop(self, loop: contract.Loop) -> None:
-        loop._abort.set()
+        loop.abort.set()
         # Let the woken loop thread take the GIL and end now: stopping
         # thousands of loops in a row otherwise leaves thousands of woken
         # threads fighting for the GIL at once (10k loops: 2-10 s instead
@@ -158,9 +159,9 @@ class ThreadingBackend:
         # Fresh primitives: the parent's threads may have held the locks
         # of the old ones at the fork, and none of them is left to release
         # them.
-        loop._abort = ThreadAbort()
-        loop._abort.set()
-        loop._thread = None
+        loop.abort = ThreadAbort()
+        loop.abort.set()
+        loop.thread = None
         done = loop.done
         if done is not None and not done.ready():
             done._event = _threads.Event()
@@ -171,35 +172,28 @@ class ThreadingBackend:
 _MAX_WAIT = _threads.TIMEOUT_MAX
 
 
-def _main(loop: contract.Loop, run: ty.Callable[[], ty.Any],
-          done: ThreadDone) -> None:
+def _main(loop: contract.Loop, run: ty.Callable[[ty.Any], ty.Any],
+          args: ty.Any) -> None:
+    done = loop.done
     try:
-        result = run()
+        result = run(args)
     except BaseException as exc:  # noqa: B902 - delivered to wait()
-        _release(loop)
+        loop.release()
         done.send_exception(type(exc), exc, exc.__traceback__)
     else:
-        _release(loop)
+        loop.release()
         done.send(result)
+    loop.ended(done)
 
 
-def _release(loop: contract.Loop) -> None:
-    # Cleared before ``done`` is set, so start() works as soon as wait()
-    # returns.
-    with _lock:
-        if loop._thread is _threads.current_thread():
-            loop._thread = None
-            _registry.discard(loop)
-
-
-def _forked() -> None:
+def _new_lock() -> None:
     # A child forked while another thread held the lock inherits it held,
     # with no thread left to release it.
     global _lock
     _lock = native.allocate_lock()
 
 
-os.register_at_fork(after_in_child=_forked)
+forking.at_fork(forking.LOCKS, _new_lock)
 
 BACKEND: contract.Backend = ThreadingBackend()
 

@@ -77,17 +77,18 @@ class ThreadVirtualBackend(virtual.VirtualBackend):
     def new_done(self) -> ty.Any:
         return ThreadDone(self)
 
-    def spawn(self, loop: contract.Loop, run: ty.Callable[[], ty.Any],
-              done: ty.Any) -> None:
+    def spawn(self, loop: contract.Loop, run: ty.Callable[[ty.Any], ty.Any],
+              args: ty.Any) -> None:
         turn = _Turn()
+        done = loop.done
 
-        def run_in_turn() -> ty.Any:
+        def run_in_turn(args: ty.Any) -> ty.Any:
             me = _threads.current_thread()
             with self._cond:
                 self._turns[me] = turn
                 self._await_turn(turn)
             try:
-                return run()
+                return run(args)
             finally:
                 with self._cond:
                     del self._turns[me]
@@ -102,7 +103,7 @@ class ThreadVirtualBackend(virtual.VirtualBackend):
             # Queued now: loops get their first turn in the order they
             # were started.
             self._ready.append(turn)
-        self.real.spawn(loop, run_in_turn, done)
+        self.real.spawn(loop, run_in_turn, args)
 
     def idle_until(self, loop: contract.Loop, deadline: float,
                    seconds: float) -> None:

@@ -37,9 +37,11 @@ class SeamMissing(AttributeError):
 #: Every private name patched here, per mode: (module, attribute path).
 _GREEN = 'oslo_loopingcall._backends.greenthreads.backend'
 _THREADS = 'oslo_loopingcall._backends.osthreads.backend'
+_LOOPS = 'oslo_loopingcall._backends.loops'
 PATCHED = {
-    'eventlet': [(_GREEN, '_release'), (_GREEN, 'EventletBackend.spawn')],
-    'threading': [(_THREADS, '_release'),
+    'eventlet': [(_LOOPS, 'Handle.release'),
+                 (_GREEN, 'EventletBackend.spawn')],
+    'threading': [(_LOOPS, 'Handle.release'),
                   (_THREADS, 'ThreadingBackend.spawn')],
 }
 
@@ -91,16 +93,16 @@ def widen_end_of_loop(delay, reached, only=None):
     restart the loop, and a waiter may take the short path), but ``done``
     has not fired yet. ``only``: pause only a loop whose ``f`` is this.
     """
-    module = _module(backend.get_backend())
+    from oslo_loopingcall._backends import loops
 
     def make(original):
-        def _release(loop):
-            original(loop)
-            if only is None or loop.f is only:
+        def release(handle):
+            original(handle)
+            if only is None or handle.owner.f is only:
                 reached.set()
                 native_sleep(delay)
-        return _release
-    _wrap(module, '_release', make)
+        return release
+    _wrap(loops.Handle, 'release', make)
 
 
 def widen_start(delay, reached, armed):
