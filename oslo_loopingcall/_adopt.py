@@ -337,10 +337,10 @@ def adopt() -> bool:
         releases in :data:`SUPPORTED` (naming its version); nothing is
         changed then.
     """
-    return _adopt()[0]
+    return adopt_undoably()[0]
 
 
-def _adopt() -> tuple[bool, _Adoption | None]:
+def adopt_undoably() -> tuple[bool, _Adoption | None]:
     """adopt(), also giving the adoption if this very call made it."""
     global _adoption
     adoption = None
@@ -378,7 +378,7 @@ def adopted() -> bool:
     return _adoption is not None
 
 
-def _restore(adoption: _Adoption) -> None:
+def restore(adoption: _Adoption) -> None:
     """Undo ``adoption`` if it is still in force (tests only)."""
     global _adoption
     with _lock:

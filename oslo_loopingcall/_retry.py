@@ -34,7 +34,6 @@ from oslo_utils import excutils
 from oslo_loopingcall import _checks
 from oslo_loopingcall import _exceptions
 from oslo_loopingcall import _naming
-from oslo_loopingcall import _policies
 from oslo_loopingcall import _stats as _loopstats
 
 __all__ = ['Retrying']
@@ -178,10 +177,7 @@ class Retrying:
                     # left: the reference's loop ends with it (P45).
                     return done.retvalue
                 attempt.pending = True
-                loop = self._create_dynamic_looping_call(attempt)
-                return loop._run_inline(_policies.Dynamic(
-                    self._max_sleep_time,
-                    loop._TASK_MISSING_SLEEP_VALUE_MESSAGE))
+                return self._retry(attempt, self._max_sleep_time)
             except _DONE_TYPES as done:
                 return done.retvalue
             except BaseException as exc:
@@ -192,10 +188,9 @@ class Retrying:
         func.statistics = _NO_CALL  # type: ignore[attr-defined]
         return ty.cast(_F, func)
 
-    def _create_dynamic_looping_call(self, func: ty.Callable[..., ty.Any],
-                                     *args: ty.Any, **kwargs: ty.Any
-                                     ) -> ty.Any:
-        """The DynamicLoopingCall that runs the retries of one call."""
+    def _retry(self, attempt: _RetryAttempt,
+               max_sleep_time: float | None) -> ty.Any:
+        """Make the retries of one call, in the caller; their result."""
         raise NotImplementedError
 
 

@@ -283,6 +283,6 @@ class AdoptFixture(fixtures.Fixture):
     adopted: bool
 
     def _setUp(self) -> None:
-        self.adopted, adoption = _adopt._adopt()
+        self.adopted, adoption = _adopt.adopt_undoably()
         if adoption is not None:
-            self.addCleanup(_adopt._restore, adoption)
+            self.addCleanup(_adopt.restore, adoption)

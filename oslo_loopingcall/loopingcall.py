@@ -660,6 +660,12 @@ class BackOffLoopingCall(LoopingCallBase):
 class RetryDecorator(_retry.Retrying):
     __doc__ = _retry.Retrying.__doc__
 
+    def _retry(self, attempt: ty.Any, max_sleep_time: float | None) -> ty.Any:
+        """The retries of one call run inline, on a DynamicLoopingCall."""
+        loop = self._create_dynamic_looping_call(attempt)
+        return loop._run_inline(_policies.Dynamic(
+            max_sleep_time, loop._TASK_MISSING_SLEEP_VALUE_MESSAGE))
+
     def _create_dynamic_looping_call(self, func: ty.Callable[..., ty.Any],
                                      *args: ty.Any, **kwargs: ty.Any
                                      ) -> DynamicLoopingCall:

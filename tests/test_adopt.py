@@ -187,7 +187,7 @@ class TestAdoptItself(AdoptCase):
 
         def race():
             barrier.wait(5)
-            outcomes.append(_adopt._adopt())
+            outcomes.append(_adopt.adopt_undoably())
         threads = [threading.Thread(target=race) for _ in range(8)]
         for thread in threads:
             thread.start()
@@ -195,7 +195,7 @@ class TestAdoptItself(AdoptCase):
             thread.join(5)
         made = [adoption for adopted, adoption in outcomes if adoption]
         self.assertEqual(1, len(made))
-        self.addCleanup(_adopt._restore, made[0])
+        self.addCleanup(_adopt.restore, made[0])
         self.assertEqual([True] * 8, [adopted for adopted, _ in outcomes])
         self.assertEqual(1, self.log.output.count('is now oslo_loopingcall'))
 

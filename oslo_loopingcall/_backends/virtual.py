@@ -57,7 +57,7 @@ class IdleRecord(ty.NamedTuple):
     seconds: float
 
 
-class _Sleeper:
+class Sleeper:
     """A loop (or a RetryDecorator call) idling in virtual time."""
 
     __slots__ = ('deadline', 'context', 'loop', 'woken', 'turn')
@@ -90,8 +90,8 @@ class VirtualBackend:
         self.autojump = autojump
         self.records: list[IdleRecord] = []
         self._now = start
-        self._sleepers: list[tuple[float, int, _Sleeper]] = []
-        self._parked: dict[ty.Any, _Sleeper] = {}
+        self._sleepers: list[tuple[float, int, Sleeper]] = []
+        self._parked: dict[ty.Any, Sleeper] = {}
         self._seq = itertools.count()
         self._paused = 0
         # Real, also in a monkey-patched process: loop threads are real OS
@@ -157,12 +157,12 @@ class VirtualBackend:
                 self._wake(sleeper)
 
     def _push(self, loop: ty.Any, deadline: float, seconds: float,
-              context: ty.Any, turn: ty.Any = None) -> _Sleeper | None:
+              context: ty.Any, turn: ty.Any = None) -> Sleeper | None:
         """Record an idle period; the sleeper to park, unless stopped."""
         self.records.append(IdleRecord(loop.owner, self._now, seconds))
         if loop.abort.is_set():
             return None
-        sleeper = _Sleeper(deadline, context, loop, turn)
+        sleeper = Sleeper(deadline, context, loop, turn)
         self._parked[loop] = sleeper
         if deadline <= self._now:
             # Due already (an overrun, a negative suggestion): no wait, as
@@ -173,7 +173,7 @@ class VirtualBackend:
                            (deadline, next(self._seq), sleeper))
         return sleeper
 
-    def _unpark(self, sleeper: _Sleeper) -> None:
+    def _unpark(self, sleeper: Sleeper) -> None:
         sleeper.woken = True
         if self._parked.get(sleeper.loop) is sleeper:
             del self._parked[sleeper.loop]
@@ -181,7 +181,7 @@ class VirtualBackend:
     # What differs between greenthreads and native threads: how a parked
     # loop is woken, and when the clock may jump.
 
-    def _wake(self, sleeper: _Sleeper) -> None:
+    def _wake(self, sleeper: Sleeper) -> None:
         raise NotImplementedError
 
     def _may_jump(self) -> None:

@@ -143,12 +143,12 @@ class GreenVirtualBackend(virtual.VirtualBackend):
                 self._busy -= 1
                 self._may_jump()
 
-    def _woken(self, sleeper: virtual._Sleeper) -> None:
+    def _woken(self, sleeper: virtual.Sleeper) -> None:
         # Ready from now on, until it runs.
         self._unpark(sleeper)
         self._busy += 1
 
-    def _wake(self, sleeper: virtual._Sleeper) -> None:
+    def _wake(self, sleeper: virtual.Sleeper) -> None:
         self._woken(sleeper)
         self._hub.schedule_call_global(0, _resume, sleeper.loop.abort,
                                        sleeper.context)

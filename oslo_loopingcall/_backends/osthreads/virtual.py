@@ -231,7 +231,7 @@ class ThreadVirtualBackend(virtual.VirtualBackend):
             self._holder = self._ready.popleft()
             self._cond.notify_all()
 
-    def _wake(self, sleeper: virtual._Sleeper) -> None:
+    def _wake(self, sleeper: virtual.Sleeper) -> None:
         self._unpark(sleeper)
         self._ready.append(sleeper.turn)
         self._cond.notify_all()
