@@ -15,10 +15,10 @@
 Each test here runs a *scenario* (a function in ``tests/envs/scenarios/``)
 in a fresh interpreter set up like a real service (monkey-patched, forked,
 on eventlet's asyncio hub, without eventlet installed...), through
-:mod:`tests.envs.harness`. The scenario returns its findings as JSON; the
-test asserts on them. A scenario that hangs is killed at its deadline and
-the test fails with everything the process printed, including the stacks
-of all its threads.
+:mod:`tests.envs.scenario_runner`. The scenario returns its findings as
+JSON; the test asserts on them. A scenario that hangs is killed at its
+deadline and the test fails with everything the process printed,
+including the stacks of all its threads.
 
 Nothing in this package imports eventlet at module level: the scenarios
 must also run where eventlet is not installed.

@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The first code of a scenario's process (see harness.py).
+"""The first code of a scenario's process (see scenario_runner.py).
 
 Usage: ``python -m tests.envs._boot CONFIG_JSON``, from the root. Run as
 the main module, not imported: what a real service does first

@@ -17,12 +17,12 @@ loop. Eventlet mode only (the hub is what runs its loops); with and
 without monkey patching.
 """
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 from tests.envs.scenarios import green
 from tests.envs.scenarios import kinds
 
 
-class TestAsyncioHub(harness.EnvTestCase):
+class TestAsyncioHub(runner.EnvTestCase):
 
     def run_on_asyncio(self, module, scenario, **options):
         return self.scenario(module, scenario, mode='eventlet',

@@ -22,7 +22,7 @@ import json
 
 import testscenarios
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 
 #: What a child (and the parent, afterwards) reports from
 #: tests.envs.scenarios.fork.exercise when new loops work there.
@@ -35,10 +35,10 @@ _START_LOCK = ('a child forked while another thread holds the start lock '
 
 
 class TestChildrenWhileLoopsChurn(testscenarios.WithScenarios,
-                                  harness.EnvTestCase):
+                                  runner.EnvTestCase):
     """Children forked at random instants of the parent's churn."""
 
-    scenarios = harness.MODES
+    scenarios = runner.MODES
 
     def churn(self, **args):
         result = self.scenario('fork', 'child_while_threads_churn',
@@ -58,7 +58,7 @@ class TestChildrenWhileLoopsChurn(testscenarios.WithScenarios,
         self.assertEqual([EXERCISE], self.churn(via='fork', launcher=True))
 
 
-class TestForkedInsideStart(harness.EnvTestCase):
+class TestForkedInsideStart(runner.EnvTestCase):
     """A child forked while another thread is inside start() (held open).
 
     Both modes: start() holds a module-level lock (the backend's
@@ -85,7 +85,7 @@ class TestForkedInsideStart(harness.EnvTestCase):
         self.forked_inside_start('threading', via='multiprocessing')
 
 
-class TestInheritedLoop(harness.EnvTestCase):
+class TestInheritedLoop(runner.EnvTestCase):
     """A loop that was running when the process forked, seen in the child.
 
     In both modes the loop is the parent's (D23). In the child it does not

@@ -20,21 +20,21 @@ workers (where nova runs its libvirt calls).
 
 import testscenarios
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 from tests.envs.scenarios import green
 from tests.envs.scenarios import kinds
 
 
-class TestEveryKind(testscenarios.WithScenarios, harness.EnvTestCase):
+class TestEveryKind(testscenarios.WithScenarios, runner.EnvTestCase):
 
-    scenarios = harness.MODES
+    scenarios = runner.MODES
 
     def test_every_kind_and_retry_work_and_leave_nothing(self):
         self.assertEqual(kinds.EXPECTED, self.scenario(
             'kinds', 'every_kind', monkey_patch=True))
 
 
-class TestOtherOsThreads(harness.EnvTestCase):
+class TestOtherOsThreads(runner.EnvTestCase):
     """stop() and wait() from real OS threads, in a patched process."""
 
     def cross_thread(self, mode, via):
@@ -66,13 +66,13 @@ class TestOtherOsThreads(harness.EnvTestCase):
                          self.cross_thread('threading', 'os'))
 
 
-class TestUnpatchedControl(testscenarios.WithScenarios, harness.EnvTestCase):
+class TestUnpatchedControl(testscenarios.WithScenarios, runner.EnvTestCase):
     """The same cross-thread scenario without monkey patching: it holds.
 
     Shows that what fails above is due to the patching.
     """
 
-    scenarios = harness.MODES
+    scenarios = runner.MODES
 
     def test_stop_and_wait_from_other_os_threads(self):
         self.assertEqual(green.CROSS_EXPECTED, self.scenario(

@@ -18,11 +18,11 @@ that made it. ``tox -e noeventlet`` checks the same in a virtualenv that
 really lacks them.
 """
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 from tests.envs.scenarios import kinds
 
 
-class TestWithoutEventlet(harness.EnvTestCase):
+class TestWithoutEventlet(runner.EnvTestCase):
 
     def test_native_threads_work_and_never_try_eventlet(self):
         result = self.scenario('noeventlet', 'native_threads',

@@ -22,12 +22,12 @@ every time.
 
 import testscenarios
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 
 
-class TestManyThreads(testscenarios.WithScenarios, harness.EnvTestCase):
+class TestManyThreads(testscenarios.WithScenarios, runner.EnvTestCase):
 
-    scenarios = harness.MODES
+    scenarios = runner.MODES
 
     def test_owners_stoppers_and_waiters_in_many_threads(self):
         result = self.scenario('threads', 'many_threads')
@@ -55,7 +55,7 @@ class TestManyThreads(testscenarios.WithScenarios, harness.EnvTestCase):
                          self.scenario('threads', 'stop_racing_the_end'))
 
 
-class TestRaces(harness.EnvTestCase):
+class TestRaces(runner.EnvTestCase):
 
     WAIT_RACE = {'own wait': "returned 'the result'",
                  'late waiter': "returned 'the result'"}
@@ -73,7 +73,7 @@ class TestRaces(harness.EnvTestCase):
             'threads', 'wait_racing_the_end', mode='threading'))
 
 
-class TestThreadsOfTheirOwn(harness.EnvTestCase):
+class TestThreadsOfTheirOwn(runner.EnvTestCase):
     """OS threads that start loops, then end."""
 
     # Before CPython 3.13, eventlet's first import in an OS thread that is

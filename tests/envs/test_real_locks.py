@@ -22,7 +22,7 @@ thread holds is never woken. See :mod:`oslo_loopingcall._backends.native`.
 import testscenarios
 
 from oslo_loopingcall import _exceptions
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 
 
 #: Locks the walk must find (as real ones), or it walked past them.
@@ -32,9 +32,9 @@ KNOWN = ['_adopt._lock', '_backends.greenthreads.backend._foreign_lock',
 
 
 class TestNoGreenLockEscapes(testscenarios.WithScenarios,
-                             harness.EnvTestCase):
+                             runner.EnvTestCase):
 
-    scenarios = harness.MODES
+    scenarios = runner.MODES
 
     def assertAllReal(self, found):
         self.assertEqual([], found['green'])
@@ -71,7 +71,7 @@ class TestNoGreenLockEscapes(testscenarios.WithScenarios,
         self.assertAllReal(result['forked child'])
 
 
-class TestAdoptFromOsThreads(harness.EnvTestCase):
+class TestAdoptFromOsThreads(runner.EnvTestCase):
 
     # Six OS threads call adopt() at once; one holds its lock until the
     # five others wait on it. With a green lock the five were never woken.

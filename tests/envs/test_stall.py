@@ -20,12 +20,12 @@ of them than there are cores.
 
 import testscenarios
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 
 
-class TestStall(testscenarios.WithScenarios, harness.EnvTestCase):
+class TestStall(testscenarios.WithScenarios, runner.EnvTestCase):
 
-    scenarios = harness.MODES
+    scenarios = runner.MODES
 
     # D21, both modes: after a wake-up later than a whole interval the
     # schedule restarts from the late run, so the run after the stall is

@@ -18,15 +18,15 @@ green ones hung the first wait() (the hub: "Cannot switch to a different
 thread").
 """
 
-from tests.envs import harness
+from tests.envs import scenario_runner as runner
 from tests.envs.scenarios import virtual
 
 #: A hang takes this long to fail: far more than the scenario needs
-#: (well under a second), far less than the harness's default.
+#: (well under a second), far less than the runner's default.
 DEADLINE = 30
 
 
-class TestVirtualTimeInThreadsPatched(harness.EnvTestCase):
+class TestVirtualTimeInThreadsPatched(runner.EnvTestCase):
 
     def test_d23_switched_to_threads_by_the_fixture(self):
         self.assertEqual(virtual.EXPECTED, self.scenario(

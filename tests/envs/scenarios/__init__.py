@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Scenarios: functions run inside a subprocess by tests.envs.harness.
+"""Scenarios: functions run inside a subprocess by tests.envs.scenario_runner.
 
 One module per environment theme. Every scenario takes keyword arguments
 that are JSON values, returns a JSON-serialisable dict, and bounds every
