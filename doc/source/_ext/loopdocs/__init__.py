@@ -19,6 +19,8 @@ when the docs are built, never drawn or typed by hand.
   (loopdocs.bench, loopdocs.benchcharts): the committed benchmark results;
 * ``script-output`` (loopdocs.scripts): what an example script prints;
 * ``module-map`` (loopdocs.modulemap): the package's modules and imports;
+* ``contract-table`` (loopdocs.contracttable): which backend class
+  implements each method of the backend contract;
 * ``loopdocs.generated``: the base classes to add another kind, and
   ``loopdocs.directives``, where each kind is declared.
 
@@ -39,4 +41,5 @@ def setup(app):
     app.add_directive('benchmark-provenance', d.BenchmarkProvenance)
     app.add_directive('script-output', d.ScriptOutput)
     app.add_directive('module-map', d.ModuleMap)
+    app.add_directive('contract-table', d.ContractTable)
     return {'parallel_read_safe': False, 'parallel_write_safe': True}

@@ -30,6 +30,7 @@ from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 
 from loopdocs import bench
+from loopdocs import contracttable
 from loopdocs import benchcharts
 from loopdocs import generated
 from loopdocs import modulemap
@@ -109,6 +110,13 @@ class ModuleMap(generated.GeneratedFigure):
 
     def make(self):
         return modulemap.draw(modulemap.load(), style.pyplot())
+
+
+class ContractTable(generated.GeneratedTable):
+    """``.. contract-table::``: who implements each contract method."""
+
+    def make(self):
+        return contracttable.table()
 
 
 class ScriptOutput(generated.GeneratedText):
