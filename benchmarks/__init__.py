@@ -10,10 +10,10 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The benchmark suite (``python benchmarks/run.py``; see README.rst).
+"""The benchmark suite (``python -m benchmarks.run``; see README.rst).
 
 ``run.py`` drives the rounds; each scenario of each contender runs in a
 fresh worker process (``_worker.py``, ``_worker_threading.py``). The rows
 of the summary tables are in ``_rows.py``; ``_summary.py`` makes the
-tables, for a run and for the docs.
+tables, for a run and for the docs. ``ab.py`` compares two trees.
 """

@@ -14,14 +14,17 @@
 
 Standard library only: the native-thread worker must not import eventlet.
 
-A worker runs as ``python WORKER CONTENDER SCENARIO JSON_PARAMS`` and
+A worker runs as ``python -m benchmarks.WORKER CONTENDER SCENARIO
+JSON_PARAMS`` and
 prints one JSON object on the last line of stdout: ``values`` (the
 measurements) and ``checks`` (``[name, ok, detail]`` for every verification
 the scenario made).
 """
 
+import contextlib
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -34,6 +37,37 @@ perf = time.perf_counter
 #: Self-checks of this worker's measurements: [name, passed, detail].
 CHECKS = report.Checks(detail=str)
 check = CHECKS.check
+
+
+#: The environment variable naming the tree whose ``oslo_loopingcall`` the
+#: ``ours`` contenders import (``ab.py`` sets it); unset: the usual one.
+OURS_TREE = 'BENCH_OURS_TREE'
+
+
+@contextlib.contextmanager
+def ours_tree():
+    """Import ``oslo_loopingcall`` from the tree ``$BENCH_OURS_TREE`` names.
+
+    The tree goes first on ``sys.path`` for the imports in the ``with``
+    block, after which a check says whether the library really came from
+    there (and the ``_tree`` value where it came from).
+    """
+    tree = os.environ.get(OURS_TREE)
+    if tree:
+        sys.path.insert(0, os.path.abspath(tree))
+    yield
+    if tree:
+        mod = sys.modules['oslo_loopingcall']
+        where = os.path.dirname(os.path.dirname(os.path.abspath(
+            mod.__file__)))
+        TREE[:] = [where]
+        check(f'oslo_loopingcall imported from {tree}',
+              where == os.path.abspath(tree), where)
+
+
+#: Where the ``ours`` contender's library came from, if $BENCH_OURS_TREE
+#: named a tree.
+TREE = []
 
 
 def main(scenarios, load, prepare):
@@ -55,6 +89,8 @@ def main(scenarios, load, prepare):
         values = {}
         check(f'{scenario}: ran without error', False, repr(exc))
     values['_seconds'] = perf() - t0
+    if TREE:
+        values['_tree'] = TREE[0]
     report.emit({'values': values, 'checks': CHECKS.items})
     # Do not wait for loops, greenthreads, threads or listeners at exit.
     report.exit_now(0)

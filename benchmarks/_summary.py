@@ -16,14 +16,11 @@ For a run (``run.py``) and for saved results (``load_results``,
 ``summaries``: the docs make their tables with ``table_lines``).
 """
 
-import os
-
 from benchmarks._rows import build_rows
 from benchmarks._rows import build_thread_rows
 from benchmarks._rows import med
 from benchmarks._rows import ratio_list
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 #: The roles of a section's three contenders, in table order.
 ROLES = ('floor', 'ours', 'ref')
 
@@ -33,16 +30,16 @@ class Section:
         self.name = name
         self.contenders = contenders        # in ROLES order
         self.names = dict(zip(ROLES, contenders))
-        self.worker = os.path.join(HERE, worker)
+        self.worker = worker                # run as python -m WORKER
         self.title = title
 
 
 SECTIONS = {
-    'eventlet': Section('eventlet', ('floor', 'ours', 'ref'), '_worker.py',
-                        'eventlet'),
+    'eventlet': Section('eventlet', ('floor', 'ours', 'ref'),
+                        'benchmarks._worker', 'eventlet'),
     'threading': Section(
         'threading', ('floor-threading', 'ours-threading', 'ref-threading'),
-        '_worker_threading.py',
+        'benchmarks._worker_threading',
         'native threads: floor = floor-threading, ours = ours-threading, '
         'ref = ref-threading'),
 }

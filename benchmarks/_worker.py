@@ -12,7 +12,7 @@
 
 """One benchmark scenario for one contender, in a fresh process.
 
-Usage: ``python _worker.py CONTENDER SCENARIO JSON_PARAMS``
+Usage: ``python -m benchmarks._worker CONTENDER SCENARIO JSON_PARAMS``
 
 CONTENDER is ``floor``, ``ours`` or ``ref``. The scenario's result is
 printed as one JSON object on the last line of stdout: ``values`` (the
@@ -23,18 +23,17 @@ hub state cannot influence another's figures.
 """
 
 import gc
-import os
 import statistics
-import sys
 import time
 
-from _common import check
-from _common import main
-from _common import pct
-from _common import periter_medians
-from _common import retry_overhead
-from _common import stop_latency
-from _common import timed_loop
+from benchmarks._common import check
+from benchmarks._common import main
+from benchmarks._common import ours_tree
+from benchmarks._common import pct
+from benchmarks._common import periter_medians
+from benchmarks._common import retry_overhead
+from benchmarks._common import stop_latency
+from benchmarks._common import timed_loop
 from harness import green
 from harness import probes
 
@@ -49,11 +48,11 @@ spin_until = green.spin_until
 def load(name):
     """Return the module providing the looping call API for ``name``."""
     if name == 'floor':
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import floor
+        from benchmarks import floor
         return floor
     if name == 'ours':
-        from oslo_loopingcall import loopingcall
+        with ours_tree():
+            from oslo_loopingcall import loopingcall
         return loopingcall
     if name == 'ref':
         from oslo_service import loopingcall

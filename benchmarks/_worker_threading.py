@@ -12,7 +12,8 @@
 
 """One native-thread benchmark scenario for one contender, in a fresh process.
 
-Usage: ``python _worker_threading.py CONTENDER SCENARIO JSON_PARAMS``
+Usage: ``python -m benchmarks._worker_threading CONTENDER SCENARIO
+JSON_PARAMS``
 
 CONTENDER is ``floor-threading`` (benchmarks/floor_threading.py),
 ``ours-threading`` (oslo_loopingcall with ``set_backend('threading')``) or
@@ -25,21 +26,20 @@ futurist, without patching anything).
 
 import gc
 import json
-import os
-import sys
 import threading
 import time
 import warnings
 
 warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
-from _common import check  # noqa: E402
-from _common import CHECKS  # noqa: E402
-from _common import main  # noqa: E402
-from _common import periter_medians  # noqa: E402
-from _common import retry_overhead  # noqa: E402
-from _common import stop_latency  # noqa: E402
-from _common import timed_loop  # noqa: E402
+from benchmarks._common import check  # noqa: E402
+from benchmarks._common import CHECKS  # noqa: E402
+from benchmarks._common import main  # noqa: E402
+from benchmarks._common import ours_tree  # noqa: E402
+from benchmarks._common import periter_medians  # noqa: E402
+from benchmarks._common import retry_overhead  # noqa: E402
+from benchmarks._common import stop_latency  # noqa: E402
+from benchmarks._common import timed_loop  # noqa: E402
 from harness import modes  # noqa: E402
 from harness import probes  # noqa: E402
 
@@ -54,13 +54,13 @@ MAIN = threading.get_ident()
 def load(name):
     """Return the module providing the looping call API for ``name``."""
     if name == 'floor-threading':
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import floor_threading
+        from benchmarks import floor_threading
         return floor_threading
     if name == 'ours-threading':
-        from oslo_loopingcall import backend
-        backend.set_backend('threading')
-        from oslo_loopingcall import loopingcall
+        with ours_tree():
+            from oslo_loopingcall import backend
+            backend.set_backend('threading')
+            from oslo_loopingcall import loopingcall
         assert backend.get_backend() == 'threading'
         return loopingcall
     if name == 'ref-threading':

@@ -19,14 +19,16 @@ eventlet, benchmarks/floor.py), ``ours`` (oslo_loopingcall.loopingcall) and
 ``floor-threading`` (bare threading, benchmarks/floor_threading.py),
 ``ours-threading`` (ours after ``set_backend('threading')``) and
 ``ref-threading`` (oslo.service 4.8.0, threading backend). Every scenario of
-every contender runs in a fresh subprocess (benchmarks/_worker.py,
-benchmarks/_worker_threading.py); rounds are interleaved, the order of the
+every contender runs in a fresh subprocess (benchmarks._worker,
+benchmarks._worker_threading); rounds are interleaved, the order of the
 contenders rotating from round to round. Medians and per-round ratios are
 reported, then one summary table per section with the targets.
 
-    python benchmarks/run.py                    # full run, about 7 minutes
-    python benchmarks/run.py --quick            # short run, about a minute
-    python benchmarks/run.py --only threading   # one section (or job)
+    python -m benchmarks.run                    # full run, about 8 minutes
+    python -m benchmarks.run --quick            # short run, about 1.5 min
+    python -m benchmarks.run --only threading   # one section (or job)
+
+(``python benchmarks/run.py`` works as well.)
 """
 
 import argparse
@@ -40,8 +42,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-# The docs load this file by its path: what it imports comes from the
-# root, whoever runs it.
+# Run as a script (python benchmarks/run.py), or loaded by its path as the
+# docs do: what it imports comes from the root, whoever runs it.
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
@@ -158,9 +160,17 @@ def make_plan(args):
 
 # -- running the workers ------------------------------------------------------
 
-def _command(contender, job, params=None):
-    return [sys.executable, job.section.worker, contender, job.scenario,
-            json.dumps(job.params if params is None else params)]
+#: Contenders run under another name: name -> (the worker's contender,
+#: environment variables of its process). ``ab.py`` adds its two trees.
+ALIASES = {}
+
+
+def _child(contender, job, params=None):
+    """The worker process running ``job`` for ``contender``."""
+    name, extra = ALIASES.get(contender, (contender, None))
+    cmd = [sys.executable, '-m', job.section.worker, name, job.scenario,
+           json.dumps(job.params if params is None else params)]
+    return procs.Child(cmd, env=procs.child_env(extra=extra), cwd=ROOT)
 
 
 def _crash(job, why):
@@ -184,8 +194,7 @@ def run_one(contender, job, timeout):
     if job.limit is not None:
         return run_limited(contender, job)
     timeout = job.timeout or timeout
-    with procs.Child(_command(contender, job), env=procs.child_env(),
-                     cwd=HERE) as child:
+    with _child(contender, job) as child:
         return _result(child.communicate(timeout), job, timeout)
 
 
@@ -198,8 +207,7 @@ def run_limited(contender, job, grace=2.0):
     in all), and then reports the last progress line it got.
     """
     last = final = None
-    with procs.Child(_command(contender, job), env=procs.child_env(),
-                     cwd=HERE) as child:
+    with _child(contender, job) as child:
         child.deadline = child.started + job.timeout
         for line in child.lines():
             try:
@@ -229,9 +237,8 @@ def run_limited(contender, job, grace=2.0):
 def run_concurrent(order, job, timeout):
     params = dict(job.params, start_at=time.time() + 1.0)
     with contextlib.ExitStack() as stack:
-        children = {c: stack.enter_context(procs.Child(
-            _command(c, job, params), env=procs.child_env(), cwd=HERE))
-            for c in order}
+        children = {c: stack.enter_context(_child(c, job, params))
+                    for c in order}
         return {c: _result(child.communicate(timeout), job, timeout)
                 for c, child in children.items()}
 
@@ -254,12 +261,61 @@ def run_meta(args, rounds, big, mid, nstop, t_start):
         'platform': platform.platform(terse=True),
         'cpus': os.cpu_count(),
         'versions': versions,
-        'command': ' '.join(['python', 'benchmarks/run.py'] +
+        'command': ' '.join(['python', '-m', 'benchmarks.run'] +
                             sys.argv[1:]),
         'quick': args.quick, 'rounds': rounds, 'big': big, 'mid': mid,
         'stop_loops': nstop,
         'seconds': round(time.time() - t_start),
     }
+
+
+def run_rounds(jobs, rounds, timeout, contenders=None):
+    """Run the jobs in interleaved rounds; return the Results.
+
+    ``contenders(job)`` gives the contenders of a job, in the order of the
+    first round (default: its section's); each round rotates that order.
+    """
+    res = Results(rounds)
+    for rnd in range(rounds):
+        for job in jobs:
+            cs = list(contenders(job) if contenders else
+                      job.section.contenders)
+            k = rnd % len(cs)
+            order = [c for c in cs[k:] + cs[:k] if job.runs(c, rnd)]
+            if not order:
+                continue
+            t0 = time.time()
+            if job.concurrent:
+                out = run_concurrent(order, job, timeout)
+                for c in order:
+                    res.put(job.name, c, rnd, out[c])
+            else:
+                for c in order:
+                    res.put(job.name, c, rnd, run_one(c, job, timeout))
+            print(f'  round {rnd + 1}/{rounds} {job.name:12s} '
+                  f'{" ".join(order)}  {time.time() - t0:5.1f}s', flush=True)
+    return res
+
+
+def verify(res):
+    """Print the failed checks of every result (or that all passed)."""
+    failed = []
+    for job, per_c in res.data.items():
+        for c, per_r in per_c.items():
+            for rnd, r in sorted(per_r.items()):
+                for name, ok, detail in r['checks']:
+                    if not ok:
+                        failed.append(f'{c} round {rnd + 1}: {name} '
+                                      f'[{detail}]')
+    print('\n=== Verification ===')
+    if failed:
+        for f in failed:
+            print('FAIL ' + f)
+    else:
+        n = sum(len(r['checks']) for per_c in res.data.values()
+                for per_r in per_c.values() for r in per_r.values())
+        print(f'all {n} checks passed (counts, results, loops stopped)')
+    return failed
 
 
 def main(argv=None):
@@ -300,7 +356,6 @@ def main(argv=None):
     if not jobs:
         ap.error(f'--only {args.only}: no such section, job or scenario')
     rounds = max(j.rounds for j in jobs)
-    res = Results(rounds)
     sections = [sec for sec in SECTIONS.values()
                 if any(j.section is sec for j in jobs)]
 
@@ -311,23 +366,7 @@ def main(argv=None):
                     for sec in sections) +
           f'; {rounds} rounds; every scenario in a fresh process; {mode}')
     t_start = time.time()
-    for rnd in range(rounds):
-        for job in jobs:
-            cs = job.section.contenders
-            k = rnd % len(cs)
-            order = [c for c in cs[k:] + cs[:k] if job.runs(c, rnd)]
-            if not order:
-                continue
-            t0 = time.time()
-            if job.concurrent:
-                out = run_concurrent(order, job, args.timeout)
-                for c in order:
-                    res.put(job.name, c, rnd, out[c])
-            else:
-                for c in order:
-                    res.put(job.name, c, rnd, run_one(c, job, args.timeout))
-            print(f'  round {rnd + 1}/{rounds} {job.name:12s} '
-                  f'{" ".join(order)}  {time.time() - t0:5.1f}s', flush=True)
+    res = run_rounds(jobs, rounds, args.timeout)
 
     tables = []
     for sec in sections:
@@ -337,22 +376,7 @@ def main(argv=None):
             rows = build_thread_rows(res, nstop)
         tables.append((sec, summarize(res, rows, rounds, sec)))
 
-    failed = []
-    for job, per_c in res.data.items():
-        for c, per_r in per_c.items():
-            for rnd, r in sorted(per_r.items()):
-                for name, ok, detail in r['checks']:
-                    if not ok:
-                        failed.append(f'{c} round {rnd + 1}: {name} '
-                                      f'[{detail}]')
-    print('\n=== Verification ===')
-    if failed:
-        for f in failed:
-            print('FAIL ' + f)
-    else:
-        n = sum(len(r['checks']) for per_c in res.data.values()
-                for per_r in per_c.values() for r in per_r.values())
-        print(f'all {n} checks passed (counts, results, loops stopped)')
+    failed = verify(res)
     for sec, summary in tables:
         print_table(summary, '' if sec.name == 'eventlet' else
                     f', {sec.title}')
