@@ -41,15 +41,28 @@ class ModuleMap:
     imports: list
 
     def rows(self):
-        """The modules floor by floor, the top floor first, sorted."""
+        """The modules floor by floor, the top floor first.
+
+        On a floor, the modules of one part stand together, in the order
+        of :data:`PARTS` from the right (the core on the left), then by
+        name.
+        """
         top = max(self.floors.values(), default=0)
-        return [sorted(m for m, f in self.floors.items() if f == floor)
+        order = {label: i for i, (_, label) in enumerate(reversed(PARTS))}
+        return [sorted((m for m, f in self.floors.items() if f == floor),
+                       key=lambda m: (order[part_of(m)], m))
                 for floor in range(top, -1, -1)]
 
 
 def short(module):
     """The module's name inside the package ('' for the package itself)."""
     return module[len(PACKAGE) + 1:] if module != PACKAGE else PACKAGE
+
+
+def label(name):
+    """The name shown in a box: the part's colour says ``_backends``."""
+    return name[len('_backends.'):] if name.startswith('_backends.') \
+        else name
 
 
 def part_of(name):
@@ -106,7 +119,7 @@ def draw(mmap, plt):
     from loopdocs import style
 
     rows = mmap.rows()
-    colours = dict(zip([label for _, label in PARTS], style.PARTS))
+    colours = dict(zip([title for _, title in PARTS], style.PARTS))
     height = 0.75 * len(rows) + 0.6
     fig, ax = plt.subplots(figsize=(style.WIDTH, height))
     where = {}
@@ -114,7 +127,8 @@ def draw(mmap, plt):
         for x, name in enumerate(row):
             cx = (x + 0.5) / len(row)
             where[name] = (cx, y)
-            ax.text(cx, y, name, ha='center', va='center', fontsize=8,
+            ax.text(cx, y, label(name), ha='center', va='center',
+                    fontsize=7.5,
                     bbox={'boxstyle': 'round,pad=0.3', 'linewidth': 0.6,
                           'facecolor': colours[part_of(name)],
                           'edgecolor': style.IDLE_EDGE}, zorder=3)
