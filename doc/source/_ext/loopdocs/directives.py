@@ -18,9 +18,12 @@ accuracy, drift) draws one chart of the benchmark results;
 ``.. benchmark-table:: SECTION`` (eventlet, threading) shows the summary
 table of a section; ``.. benchmark-provenance::`` says how the results
 were measured. ``.. module-map::`` draws the package's modules and their
-imports (see loopdocs.modulemap). The benchmark directives read the file named by the
-``loopdocs_benchmark_results`` setting of conf.py (relative to the source
-directory), and a change of that file rebuilds the pages that use them.
+imports (see loopdocs.modulemap); ``.. contract-table::`` shows which
+class implements each method of the backend contract (see
+loopdocs.contracttable). The benchmark directives read the file named by
+the ``loopdocs_benchmark_results`` setting of conf.py (relative to the
+source directory), and a change of that file rebuilds the pages that use
+them.
 """
 
 import os
