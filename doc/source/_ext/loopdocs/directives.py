@@ -33,8 +33,8 @@ from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 
 from loopdocs import bench
-from loopdocs import contracttable
 from loopdocs import benchcharts
+from loopdocs import contracttable
 from loopdocs import generated
 from loopdocs import modulemap
 from loopdocs import schedule
