@@ -105,15 +105,7 @@ def _mode() -> str:
 
 
 def choose(name: str) -> None:
-    """Choose how looping calls run: ``'eventlet'`` or ``'threading'``.
-
-    Call it once, before the first looping call starts (for example where
-    the service chooses its oslo.service backend). Choosing the mode already
-    in force is harmless.
-
-    :raises ValueError: for an unknown name.
-    :raises RuntimeError: if looping calls already run in the other mode.
-    """
+    """:func:`oslo_loopingcall.backend.set_backend`, which documents it."""
     global _chosen, _backend
     check_name(name, 'backend')
     with _lock:
