@@ -274,12 +274,15 @@ class LoopingCallBase:
             stopped = previous.abort.is_set()
             handle = self._new_run(backend, idle_for, initial_delay)
             handle.done = handle.stats.done = backend.new_done()
+            handle.initial_delay = initial_delay
+            handle.stop_on_exception = stop_on_exception
             # Before it runs: f may stop() its own loop at once.
             self._handle = handle
             handle.listed()
             try:
-                backend.spawn(handle, run, (self, handle, idle_for,
-                                            initial_delay, stop_on_exception))
+                # The handle is the run's argument: no tuple of them is
+                # kept for every idle loop.
+                backend.spawn(handle, run, handle)
             except BaseException:
                 # Such as "can't start new thread": as if never started.
                 handle.release()
@@ -360,13 +363,16 @@ class LoopingCallBase:
         See "The schedule" at the top of this module.
         """
         f: ty.Callable[..., ty.Any] = self.f  # type: ignore[assignment]
+        # No bound method is kept here (backend.idle_until, say): an idle
+        # loop's frame would hold one more object for every loop, which the
+        # garbage collector then visits at every full collection.
         abort, backend, stats = handle.abort, handle.backend, handle.stats
-        now, idle_until = backend.now, backend.idle_until
+        now = backend.now
         catch_up = getattr(idle_for, 'catch_up', 0)
         cls, seam_class, seam_wait = type(self), backend.seam_class, \
             backend.seam_wait
         base_sleep, base_elapsed = self._unpatched_seams()
-        trace = LOG.logger.isEnabledFor
+        logger = LOG.logger
         stats.next_run_at = due = now() + (initial_delay or 0)
         # The initial delay is the first idle; None: run at once.
         idle: float | None = initial_delay or None
@@ -376,7 +382,7 @@ class LoopingCallBase:
                 # StopWatch and no _sleep() call; checked every period, so
                 # that a patch applied while a loop runs takes effect.
                 if cls._sleep is base_sleep and seam_class.wait is seam_wait:
-                    idle_until(handle, due, idle)
+                    backend.idle_until(handle, due, idle)
                 else:
                     self._sleep(idle)
             if abort.is_set():
@@ -419,18 +425,29 @@ class LoopingCallBase:
             stats.next_run_at, stats.state = due, _SLEEPING
             # SPEED: LOG.trace() costs 0.43 us even with TRACE off (8 % of a
             # period), the level check 0.05 us.
-            if trace(_TRACE):
+            if logger.isEnabledFor(_TRACE):
                 self._log_idle(f, idle)
 
     def _unpatched_seams(self) -> tuple[ty.Any, ty.Any]:
         """The genuine _sleep and _elapsed, None if patched on ``self``.
 
-        Looked for once per run of the loop: reading the instance dict on
-        every run would materialise one more object for every loop.
+        Looked for once per run of the loop, without reading the instance
+        dict, which would materialise one more object for every loop.
         """
-        own = vars(self)
-        return (None if '_sleep' in own else _BASE_SLEEP,
-                None if '_elapsed' in own else _BASE_ELAPSED)
+        return (_BASE_SLEEP if self._inherits('_sleep') else None,
+                _BASE_ELAPSED if self._inherits('_elapsed') else None)
+
+    def _inherits(self, name: str) -> bool:
+        """Whether ``self.name`` is its class's (no attribute of its own).
+
+        Anything it cannot tell counts as the loop's own: that only ever
+        sends the loop through its seams, which are always right.
+        """
+        attr = getattr(self, name)
+        inherited = getattr(type(self), name, None)
+        return attr is inherited or (
+            getattr(attr, '__self__', None) is self and
+            getattr(attr, '__func__', None) is inherited)
 
     def _measured(self, watch: ty.Any) -> float:
         """The run time, through the _elapsed seam."""
@@ -470,11 +487,11 @@ _BASE_ELAPSED = LoopingCallBase._elapsed
 _BASE_ON_DONE = LoopingCallBase._on_done
 
 
-def _run_spawned(args: tuple[LoopingCallBase, _loops.Handle, IdleFor,
-                             float | None, bool]) -> ty.Any:
+def _run_spawned(handle: _loops.Handle) -> ty.Any:
     """A loop in a greenthread or thread of its own: what spawn() runs."""
-    loop, handle, idle_for, initial_delay, stop_on_exception = args
-    return loop._run_loop(handle, idle_for, initial_delay, stop_on_exception)
+    return handle.owner._run_loop(handle, handle.stats.policy,
+                                  handle.initial_delay,
+                                  handle.stop_on_exception)
 
 
 def _seconds(value: float) -> str:

@@ -51,7 +51,7 @@ class Handle:
     """One run of a looping call, as its backend sees it."""
 
     __slots__ = ('owner', 'kind', 'backend', 'abort', 'done', 'thread',
-                 'stats', 'on_done')
+                 'stats', 'on_done', 'initial_delay', 'stop_on_exception')
 
     def __init__(self, owner: ty.Any, kind: str, backend: ty.Any,
                  abort: ty.Any, stats: ty.Any = None, done: ty.Any = None,
@@ -72,6 +72,10 @@ class Handle:
         #: What to call, with the greenthread or the done event, once the
         #: loop has ended and its outcome is delivered; None: nothing.
         self.on_done = on_done
+        #: How the run was started: seconds before its first run of f,
+        #: whether an exception from f ends it.
+        self.initial_delay: float | None = None
+        self.stop_on_exception = True
 
     @property
     def label(self) -> str:
