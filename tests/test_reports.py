@@ -95,7 +95,7 @@ class ReportTestCase(base.TestCase):
         super().setUp()
         # Only this test's loops are listed.
         self.useFixture(fixtures.MonkeyPatch(
-            'oslo_loopingcall._registry._loops', {}))
+            'oslo_loopingcall._backends.loops._loops', {}))
         self.clock = self.useFixture(fixture.VirtualTimeFixture(
             start=1000, autojump=False))
 

@@ -20,8 +20,8 @@ from unittest import mock
 
 import fixtures
 
+from oslo_loopingcall._backends import loops
 from oslo_loopingcall._backends import mode
-from oslo_loopingcall import _registry
 from oslo_loopingcall import backend as backends
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
@@ -201,7 +201,8 @@ class TestAFailedStartLeavesNothing(DefectTestCase):
 
     def assertUntouched(self, timer, backend, abort, stopped):
         self.assertNotIn(timer, reports.running_loops())
-        self.assertNotIn(id(timer), _registry._loops)
+        self.assertNotIn(timer, [handle.owner
+                                 for handle in loops._loops.values()])
         self.assertIsNone(timer._thread)
         self.assertNotIn('_run_args', vars(timer))
         self.assertIs(backend, timer._backend)
