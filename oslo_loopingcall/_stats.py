@@ -85,9 +85,7 @@ class LoopStats:
     def ran(self, elapsed: float) -> None:
         """Count a run of ``elapsed`` seconds.
 
-        For the last run of a loop, ended by what ``f`` raised; every other
-        run is counted inline by the loop itself (a method call per period
-        would cost more than the stores).
+        After every run of ``f``.
         """
         self.runs += 1
         self.total_run_seconds += elapsed

