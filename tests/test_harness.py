@@ -152,6 +152,11 @@ class TestProbes(testtools.TestCase):
                          probes.growth(before, now))
 
     def test_a_thread_left_running_is_a_leak_until_it_ends(self):
+        # A loop thread of an earlier test may still be on its way out:
+        # its end would cancel this one out of the count.
+        self.assertTrue(probes.wait_until(
+            lambda: not any(t.name.startswith('loopingcall:')
+                            for t in threading.enumerate()), 10, 0.01))
         before = probes.snapshot()
         stop = threading.Event()
         thread = threading.Thread(target=stop.wait, daemon=True)
