@@ -109,7 +109,7 @@ class LoopingCallBase:
         backend = _mode.get()
         # The current or last run, as its backend sees it; each start()
         # makes a new one. Before the first: no thread, no done event.
-        self._handle = _loops.Handle(self, self._KIND, backend,
+        self._handle = _loops.Handle(None, self._KIND, backend,
                                      backend.new_abort(),
                                      _loopstats.NOT_STARTED)
 
@@ -326,8 +326,11 @@ class LoopingCallBase:
         """
         _checks.callable_f(self.f)
         handle = self._handle = self._new_run(_mode.use(), idle_for)
-        return self._run_loop(handle, idle_for, None, stop_on_exception,
-                              quiet=True)
+        try:
+            return self._run_loop(handle, idle_for, None, stop_on_exception,
+                                  quiet=True)
+        finally:
+            handle.release()
 
     def _run_loop(self, handle: _loops.Handle, idle_for: IdleFor,
                   initial_delay: float | None = None,

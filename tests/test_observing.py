@@ -124,6 +124,22 @@ class TestNeverKeptAlive(base.TestCase):
             self.yield_()
         self.assertIsNone(ref(), 'the loop is still referred to')
 
+    def test_a_loop_and_its_handle_do_not_hold_each_other(self):
+        # Freed by reference counting alone, never started or ended: the
+        # garbage collector is not needed (nor paid for) to free loops.
+        self.addCleanup(gc.enable)
+        gc.disable()
+        refs = []
+        for start in (False, True):
+            timer = loopingcall.FixedIntervalLoopingCall(_done_at_once)
+            if start:
+                self.run_until_done(timer.start(0))
+            refs.append(weakref.ref(timer))
+            del timer
+        for _ in range(3):
+            self.yield_()
+        self.assertEqual([None, None], [ref() for ref in refs])
+
     def test_an_ended_loop_is_freed(self):
         timer = loopingcall.FixedIntervalLoopingCall(_done_at_once)
         self.run_until_done(timer.start(0))

@@ -56,7 +56,10 @@ class Handle:
     def __init__(self, owner: ty.Any, kind: str, backend: ty.Any,
                  abort: ty.Any, stats: ty.Any = None, done: ty.Any = None,
                  on_done: ty.Callable[[ty.Any], None] | None = None) -> None:
-        #: The looping call.
+        #: The looping call while the run goes on; None before and after,
+        #: so that the looping call and its handle never hold each other
+        #: (a loop is freed as soon as nothing refers to it, without
+        #: waiting for the garbage collector).
         self.owner = owner
         #: What kind of looping call it is, for messages.
         self.kind = kind
@@ -94,6 +97,7 @@ class Handle:
         ``start()`` works again as soon as ``wait()`` returns.
         """
         self.thread = None
+        self.owner = None
         with _lock:
             _loops.pop(id(self), None)
             if not _loops:
@@ -112,10 +116,12 @@ class Handle:
         """
         on_done = self.on_done
         if on_done is not None:
+            # Bound to the looping call, which holds this handle.
+            self.on_done = None
             try:
                 on_done(what)
             except Exception:
-                LOG.exception('_on_done of %r failed', self.owner)
+                LOG.exception('_on_done of a %s failed', self.kind)
 
 
 _lock = native.allocate_lock()

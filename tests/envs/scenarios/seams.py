@@ -97,8 +97,9 @@ def widen_end_of_loop(delay, reached, only=None):
 
     def make(original):
         def release(handle):
+            owner = handle.owner
             original(handle)
-            if only is None or handle.owner.f is only:
+            if only is None or owner.f is only:
                 reached.set()
                 native_sleep(delay)
         return release
