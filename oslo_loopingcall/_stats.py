@@ -49,16 +49,12 @@ class LoopStats:
     ``state`` is one of :data:`STATES` but ``stopping``, which is derived
     (a stop was asked for and the loop has not ended yet). ``next_run_at``
     is the due time of the next run, or of the run in progress while
-    ``state`` is ``running``. ``done`` is the done event of the run these
-    counters belong to: set while the loop runs, a ready one means the
-    loop ended without recording it (killed before its first run, or
-    disowned in a forked child).
+    ``state`` is ``running``.
     """
 
     __slots__ = ('state', 'runs', 'failures', 'overruns', 'overrun_seconds',
                  'total_run_seconds', 'max_run_seconds', 'last_run_seconds',
-                 'last_idle_seconds', 'started_at', 'next_run_at', 'policy',
-                 'done')
+                 'last_idle_seconds', 'started_at', 'next_run_at', 'policy')
 
     def __init__(self, started_at: float | None = None,
                  policy: ty.Any = None) -> None:
@@ -75,7 +71,6 @@ class LoopStats:
         self.next_run_at: float | None = None
         #: The idle policy of the run (it knows the interval).
         self.policy = policy
-        self.done: ty.Any = None
 
     def overran(self, seconds: float) -> None:
         """Count a run that outlasted its interval by ``seconds``."""
@@ -97,30 +92,36 @@ class LoopStats:
         """The loop's OS thread ended with it: it will never run again."""
         self.state = FAILED
 
-    def current_state(self, stopping: bool) -> str:
-        """The state to report; ``stopping``: a stop was asked for."""
+    def current_state(self, stopping: bool, done: ty.Any = None) -> str:
+        """The state to report.
+
+        :param stopping: whether a stop was asked for.
+        :param done: the done event of the run; a ready one while the
+            counters say running means the loop ended without recording
+            it (killed before its first run, or disowned in a forked
+            child).
+        """
         state = self.state
         if state in _ACTIVE:
-            done = self.done
             if done is not None and done.ready():
                 return FAILED
             if stopping:
                 return STOPPING
         return state
 
-    def snapshot(self, now: float, wall: float, stopping: bool
-                 ) -> types.MappingProxyType[str, ty.Any]:
+    def snapshot(self, now: float, wall: float, stopping: bool,
+                 done: ty.Any = None) -> types.MappingProxyType[str, ty.Any]:
         """A read-only copy of the counters, with what derives from them.
 
         :param now: the loop's clock (its backend's ``now()``).
         :param wall: ``time.time()`` taken with ``now``: monotonic times
             are given a wall-clock equivalent from the two.
-        :param stopping: whether a stop was asked for.
+        :param stopping, done: as for :meth:`current_state`.
         """
         # Read once each: the loop may be recording a run meanwhile (from
         # another OS thread); the snapshot may then mix that run with the
         # one before, never fail.
-        state = self.current_state(stopping)
+        state = self.current_state(stopping, done)
         runs = self.runs
         total = self.total_run_seconds
         started_at = self.started_at

@@ -25,6 +25,7 @@ import testtools
 
 import oslo_loopingcall
 from oslo_loopingcall._backends import loops as _registry
+from oslo_loopingcall import _loop
 from oslo_loopingcall import _naming
 from oslo_loopingcall import fixture
 from oslo_loopingcall import loopingcall
@@ -340,4 +341,4 @@ class TestReprNumbers(testtools.TestCase):
     def test_d25_seconds_over_the_whole_range(self):
         for seconds, text in ((-0.0004, '0'), (0.0004, '0'), (-3, '-3'),
                               (5.25, '5.25'), (float('inf'), 'inf')):
-            self.assertEqual(text, loopingcall._seconds(seconds), seconds)
+            self.assertEqual(text, _loop._seconds(seconds), seconds)
